@@ -1,0 +1,31 @@
+"""Administration – organisation settings: names for documents, deadline defaults, upload limit."""
+
+import streamlit as st
+
+from qms import db
+from qms import settings as org_settings
+from qms.ui import session
+from qms.ui.i18n import t
+from qms.ui.widgets import attempt, flash, show_flash
+
+show_flash()
+st.title(t("settings.title"))
+with db.session_scope(session.engine()) as s:
+    values = org_settings.all_settings(s)
+
+with st.form("settings"):
+    st.subheader(t("settings.documents"))
+    new = {"org_name_vi": st.text_input(t("settings.org_name_vi"), values["org_name_vi"]),
+           "org_name_en": st.text_input(t("settings.org_name_en"), values["org_name_en"]),
+           "org_place": st.text_input(t("settings.org_place"), values["org_place"])}
+    st.subheader(t("settings.deadlines"))
+    for key in ("plan_due_days", "action_due_days", "recurrence_months"):
+        new[key] = st.number_input(t(f"settings.{key}"), value=int(values[key]), step=1)
+    st.subheader(t("settings.uploads"))
+    new["upload_limit_mb"] = st.number_input(t("settings.upload_limit_mb"), value=int(values["upload_limit_mb"]), step=1)
+    if st.form_submit_button(t("common.save"), type="primary"):
+        with db.session_scope(session.engine()) as s:
+            ok, _ = attempt(org_settings.update, s, session.actor_id(), new)
+        if ok:
+            flash(t("common.saved"))
+            st.rerun()

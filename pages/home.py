@@ -1,0 +1,35 @@
+"""My work: who I am, my roles and units, and what waits for me."""
+
+import streamlit as st
+
+from qms import clock, db, inbox
+from qms.ui import session
+from qms.ui.i18n import t
+from qms.ui.tables import finding_table
+from qms.ui.widgets import date_text, empty, show_flash
+
+show_flash()
+me = session.current_user()
+st.title(t("home.title"))
+st.subheader(me["full_name"])
+left, right = st.columns(2)
+left.markdown(f"**{t('field.roles')}:** " + ", ".join(t(f"role.{r}") for r in me["roles"]))
+right.markdown(f"**{t('field.units')}:** " + (", ".join(f"{u['code']} – {u['name']}" for u in me["units"])
+                                               or t("home.no_units")))
+
+with db.session_scope(session.engine()) as s:
+    work = inbox.waiting_for(s, me["id"], clock.today())
+
+st.header(t("home.waiting"))
+if not any(work.values()):
+    empty("home.nothing_waiting")
+for kind, rows in work.items():
+    st.subheader(f"{t(f'home.{kind}')} ({len(rows)})")
+    if not rows:
+        empty("home.none")
+    elif kind == "answers":
+        st.dataframe([{t("field.audit"): r["audit"], t("field.unit"): r["unit"], t("field.date"): date_text(r["date"]),
+                       t("home.progress"): f"{r['answered']}/{r['total']}"} for r in rows],
+                     hide_index=True, width="stretch")
+    else:
+        finding_table(rows)

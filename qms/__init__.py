@@ -1,0 +1,1 @@
+"""QMS Audit Assistant: the domain layer (no Streamlit below this package except qms.ui)."""

@@ -1,0 +1,132 @@
+"""Command line: python -m qms init | demo | serve | user add | checklist validate/import/export."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+
+from qms import bootstrap, checklist_files, checklists, config, db, demo, units, users
+from qms.errors import QMSError
+from qms.i18n import message, t
+
+LANG = config.default_language()
+
+
+def _print_load(results: list[checklists.LoadResult]) -> None:
+    for r in results:
+        if r.status == "invalid":
+            for p in r.problems:
+                print(f"{r.source}:{p.line}: {t(p.key, LANG, **p.params)}", file=sys.stderr)
+        else:
+            print(t(f"cli.checklist_{r.status}", LANG, source=r.source, version=r.version))
+
+
+def cmd_init(_args) -> int:
+    results = bootstrap.init()
+    _print_load(results)
+    print(t("cli.init_done", LANG, url=db.get_engine().url.render_as_string(hide_password=True)))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    bootstrap.init()
+    started = time.perf_counter()
+    with db.session_scope() as session:
+        if demo.is_demo(session):
+            print(t("cli.demo_present", LANG))
+            return 0
+        counts = demo.build(session, units=args.units, years=args.years, seed=args.seed)
+    print(t("cli.demo_done", LANG, seconds=f"{time.perf_counter() - started:.1f}", **counts))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    bootstrap.init()
+    server = Path(__file__).parent / "ui" / "server.py"
+    argv = [sys.executable, "-m", "streamlit", "run", str(server), "--server.port", str(args.port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    os.execv(sys.executable, argv)
+
+
+def cmd_user_add(args) -> int:
+    password = args.password or os.environ.get("QMS_NEW_PASSWORD") or getpass.getpass()
+    bootstrap.init()
+    with db.session_scope() as session:
+        unit_ids = [units.id_for_code(session, code) for code in args.unit or []]
+        user_id = users.create_user(session, None, args.username, args.full_name or args.username, password,
+                                    args.role, unit_ids, args.language)
+    print(t("cli.user_added", LANG, username=args.username, id=user_id))
+    return 0
+
+
+def cmd_checklist_validate(args) -> int:
+    failed = False
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"{name}:1: {t('checklist.err.no_file', LANG)}", file=sys.stderr)
+            failed = True
+            continue
+        checklist, problems = checklist_files.parse_file(path)
+        for p in problems:
+            print(f"{name}:{p.line}: {t(p.key, LANG, **p.params)}", file=sys.stderr)
+        failed |= bool(problems)
+        if checklist is not None:
+            print(t("cli.checklist_valid", LANG, source=name, questions=checklist_files.question_count(checklist)))
+    return 1 if failed else 0
+
+
+def cmd_checklist_import(args) -> int:
+    bootstrap.init()
+    with db.session_scope() as session:
+        result = checklists.load_file(session, args.file)
+    _print_load([result])
+    return 1 if result.status == "invalid" else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qms", description="QMS Audit Assistant")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create or upgrade the database, load bundled checklists").set_defaults(fn=cmd_init)
+    d = sub.add_parser("demo", help="fill an empty database with a demo organisation")
+    d.add_argument("--units", type=int, default=0, help="extra communes/wards to generate (benchmarks)")
+    d.add_argument("--years", type=int, default=1, help="past years of audit history")
+    d.add_argument("--seed", type=int, default=2026)
+    d.set_defaults(fn=cmd_demo)
+    s = sub.add_parser("serve", help="start the web app")
+    s.add_argument("--port", type=int, default=8501)
+    s.set_defaults(fn=cmd_serve)
+    u = sub.add_parser("user", help="user accounts").add_subparsers(dest="action", required=True)
+    ua = u.add_parser("add", help="add a user")
+    ua.add_argument("username")
+    ua.add_argument("--full-name")
+    ua.add_argument("--role", action="append", required=True, choices=["admin", "iso_rep", "auditor", "auditee", "viewer"])
+    ua.add_argument("--unit", action="append", help="unit code (repeat for several)")
+    ua.add_argument("--language", default="vi", choices=list(config.LANGUAGES))
+    ua.add_argument("--password", help="or QMS_NEW_PASSWORD, or asked for")
+    ua.set_defaults(fn=cmd_user_add)
+    c = sub.add_parser("checklist", help="checklist files").add_subparsers(dest="action", required=True)
+    cv = c.add_parser("validate", help="check files; prints FILE:LINE: message per problem, exit 1 if any")
+    cv.add_argument("files", nargs="+")
+    cv.set_defaults(fn=cmd_checklist_validate)
+    ci = c.add_parser("import", help="load a checklist file as a new version")
+    ci.add_argument("file")
+    ci.set_defaults(fn=cmd_checklist_import)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except QMSError as exc:
+        print(message(exc, LANG), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Time in the agency's zone (Asia/Ho_Chi_Minh): every stored timestamp is timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from qms.config import TIMEZONE
+
+ZONE = ZoneInfo(TIMEZONE)
+
+
+def now() -> datetime:
+    return datetime.now(ZONE)
+
+
+def today() -> date:
+    return now().date()
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(ZONE)
+
+
+def format_date(value: date | datetime | None, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return value.strftime("%d/%m/%Y") if lang == "vi" else value.strftime("%Y-%m-%d")
+
+
+def format_datetime(value: datetime | None, lang: str) -> str:
+    if value is None:
+        return ""
+    value = local(value)
+    return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")

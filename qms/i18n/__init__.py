@@ -1,0 +1,44 @@
+"""Vietnamese and English catalogs (TOML, one flat table per language) and the lookup."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from qms.config import LANGUAGES
+
+_DIR = Path(__file__).parent
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, full + "."))
+        else:
+            flat[full] = value
+    return flat
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    with open(_DIR / f"{lang}.toml", "rb") as fh:
+        return _flatten(tomllib.load(fh))
+
+
+def t(key: str, lang: str, **params: object) -> str:
+    """The text for `key` in `lang`; a missing key shows itself rather than crash a screen."""
+    text = catalog(lang if lang in LANGUAGES else "vi").get(key)
+    if text is None:
+        return key
+    return text.format(**params) if params else text
+
+
+def message(error: Exception, lang: str) -> str:
+    """A domain error (QMSError) in the user's language."""
+    key = getattr(error, "key", None)
+    if key is None:
+        return str(error)
+    return t(key, lang, **getattr(error, "params", {}))

@@ -1,0 +1,84 @@
+"""What waits for a user: answers to record, plans to submit or accept, verifications due, overdue items."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from qms import scope
+from qms.models import (ActionItem, Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem,
+                        CorrectiveAction, Finding, FindingStatus, Response, Result, Role, Unit)
+from qms.permissions import roles_of
+
+LIMIT = 50
+
+
+def _finding_rows(session: Session, query, today: date) -> list[dict]:
+    rows = session.exec(query.order_by(Finding.plan_due, Finding.code).limit(LIMIT)).all()
+    return [{"id": f.id, "code": f.code, "grade": f.grade, "status": f.status, "clause": f.clause,
+             "unit": unit_name, "due": f.plan_due, "overdue": bool(f.plan_due and f.plan_due < today
+                                                                   and f.status == FindingStatus.issued)}
+            for f, unit_name in rows]
+
+
+def _findings_in(unit_ids: set[int] | None):
+    base = select(Finding, Unit.name).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
+        .join(Unit, Unit.id == AuditUnit.unit_id)
+    return base if unit_ids is None else base.where(AuditUnit.unit_id.in_(unit_ids))
+
+
+def answers_to_record(session: Session, user_id: int) -> list[dict]:
+    """Units I audit in open audits, with how many questions still have no answer."""
+    answered = select(Response.audit_unit_id, func.count().label("n")) \
+        .where(Response.result != Result.not_audited).group_by(Response.audit_unit_id).subquery()
+    totals = select(ChecklistItem.checklist_id, func.count().label("n")).group_by(ChecklistItem.checklist_id).subquery()
+    rows = session.exec(
+        select(Audit.code, Audit.title, Unit.name, AuditUnit.id, AuditUnit.audit_date,
+               func.coalesce(answered.c.n, 0), totals.c.n)
+        .join(AuditUnit, AuditUnit.audit_id == Audit.id).join(Unit, Unit.id == AuditUnit.unit_id)
+        .join(AuditUnitAuditor, AuditUnitAuditor.audit_unit_id == AuditUnit.id)
+        .join(totals, totals.c.checklist_id == Audit.checklist_id)
+        .outerjoin(answered, answered.c.audit_unit_id == AuditUnit.id)
+        .where(AuditUnitAuditor.user_id == user_id,
+               Audit.status.in_([AuditStatus.planned, AuditStatus.in_progress]))
+        .order_by(AuditUnit.audit_date, Audit.code).limit(LIMIT)).all()
+    return [{"audit": code, "title": title, "unit": unit, "audit_unit_id": au_id, "date": day,
+             "answered": answered_n, "total": total} for code, title, unit, au_id, day, answered_n, total in rows
+            if answered_n < total]
+
+
+def waiting_for(session: Session, user_id: int, today: date) -> dict[str, list[dict]]:
+    """Every list that applies to the user's roles; keys name the kind of work."""
+    roles = roles_of(session, user_id)
+    out: dict[str, list[dict]] = {}
+    if Role.auditor in roles:
+        out["answers"] = answers_to_record(session, user_id)
+    if Role.auditee in roles:
+        mine = scope.visible_unit_ids(session, user_id) or set()
+        q = _findings_in(mine)
+        out["plans_to_submit"] = _finding_rows(session, q.where(
+            Finding.status == FindingStatus.issued, Finding.grade.in_(["major", "minor"])), today)
+        out["actions_to_implement"] = _finding_rows(session, q.where(Finding.status == FindingStatus.plan_accepted), today)
+    if Role.iso_rep in roles:
+        q = _findings_in(None)
+        out["plans_to_accept"] = _finding_rows(session, q.where(Finding.status == FindingStatus.plan_submitted), today)
+        out["verifications_due"] = _finding_rows(session, q.where(Finding.status == FindingStatus.implemented), today)
+    if roles & {Role.iso_rep, Role.auditee, Role.viewer, Role.admin}:
+        out["overdue"] = overdue(session, scope.visible_unit_ids(session, user_id), today)
+    return out
+
+
+def overdue(session: Session, unit_ids: set[int] | None, today: date) -> list[dict]:
+    """Findings whose plan is late, and findings with an action past its due date and not done."""
+    late_action = select(CorrectiveAction.finding_id).join(
+        ActionItem, ActionItem.corrective_action_id == CorrectiveAction.id).where(
+        ActionItem.done_date.is_(None), ActionItem.due_date < today)
+    q = _findings_in(unit_ids).where(or_(
+        and_(Finding.status == FindingStatus.issued, Finding.grade.in_(["major", "minor"]), Finding.plan_due < today),
+        and_(Finding.status == FindingStatus.plan_accepted, Finding.id.in_(late_action))))
+    rows = _finding_rows(session, q, today)
+    for row in rows:
+        row["overdue"] = True
+    return rows

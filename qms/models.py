@@ -1,0 +1,355 @@
+"""Every table of the domain, in one place (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Optional
+
+from datetime import timezone
+
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC and returns aware datetimes on every backend (SQLite would drop the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _ts(nullable: bool = True) -> Any:
+    """A timezone-aware timestamp column."""
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Role(StrEnum):
+    admin = "admin"
+    iso_rep = "iso_rep"
+    auditor = "auditor"
+    auditee = "auditee"
+    viewer = "viewer"
+
+
+class UnitType(StrEnum):
+    ministry = "ministry"
+    province = "province"
+    department = "department"
+    division = "division"
+    commune = "commune"
+    ward = "ward"
+    service_centre = "service_centre"
+    office = "office"
+    other = "other"
+
+
+class AuditStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    completed = "completed"
+    report_issued = "report_issued"
+    closed = "closed"
+
+
+class Result(StrEnum):
+    conform = "conform"
+    nc_major = "nc_major"
+    nc_minor = "nc_minor"
+    observation = "observation"
+    ofi = "ofi"
+    na = "na"
+    not_audited = "not_audited"
+
+
+class Grade(StrEnum):
+    major = "major"
+    minor = "minor"
+    observation = "observation"
+    ofi = "ofi"
+
+
+class FindingStatus(StrEnum):
+    draft = "draft"
+    issued = "issued"
+    plan_submitted = "plan_submitted"
+    plan_accepted = "plan_accepted"
+    implemented = "implemented"
+    verified_effective = "verified_effective"
+    closed = "closed"
+
+
+class Unit(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=255)
+    type: str = Field(default=UnitType.other, max_length=30)
+    parent_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
+    active: bool = True
+    created_at: Optional[datetime] = _ts()
+
+
+class User(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    full_name: str = Field(max_length=255)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    language: str = Field(default="vi", max_length=5)
+    failed_logins: int = 0
+    locked_until: Optional[datetime] = _ts()
+    created_at: Optional[datetime] = _ts()
+
+
+class UserRole(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    role: str = Field(max_length=20, primary_key=True)
+
+
+class UserUnit(SQLModel, table=True):
+    """A user's membership of a unit: scopes auditee access and auditor impartiality."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class AuthToken(SQLModel, table=True):
+    """A sign-in ticket (one use, seconds) or a browser session (hours); only the hash is stored."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    kind: str = Field(max_length=10)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: Optional[datetime] = _ts(nullable=False)
+    expires_at: Optional[datetime] = _ts(nullable=False)
+    used_at: Optional[datetime] = _ts()
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(max_length=80, primary_key=True)
+    value: Any = Field(default=None, sa_column=Column(JSON))
+
+
+class Checklist(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("code", "version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=80, index=True)
+    version: str = Field(max_length=40)
+    standard: str = Field(max_length=120)
+    title_vi: str = ""
+    title_en: str = ""
+    languages: str = Field(default="vi,en", max_length=20)
+    source_name: str = Field(default="", max_length=255)
+    source_sha256: str = Field(default="", max_length=64)
+    loaded_at: Optional[datetime] = _ts()
+
+
+class ChecklistClause(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("checklist_id", "clause"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True)
+    clause: str = Field(max_length=20)
+    position: int = 0
+    title_vi: str = ""
+    title_en: str = ""
+    na_default: bool = False
+    na_justification_vi: str = ""
+    na_justification_en: str = ""
+
+
+class ChecklistItem(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("checklist_id", "item_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True)
+    item_key: str = Field(max_length=60)
+    clause: str = Field(max_length=20, index=True)
+    position: int = 0
+    text_vi: str = ""
+    text_en: str = ""
+    guidance_vi: str = ""
+    guidance_en: str = ""
+
+
+class AuditProgramme(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    year: int = Field(unique=True, index=True)
+    objectives: str = ""
+    created_at: Optional[datetime] = _ts()
+
+
+class Audit(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="auditprogramme.id", index=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    title: str = Field(max_length=255)
+    scope: str = ""
+    criteria: str = ""
+    checklist_id: int = Field(foreign_key="checklist.id", index=True)
+    planned_start: Optional[date] = None
+    planned_end: Optional[date] = None
+    lead_auditor_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
+    status: str = Field(default=AuditStatus.planned, max_length=20, index=True)
+    report_issued_at: Optional[datetime] = _ts()
+    version: int = 1
+    created_at: Optional[datetime] = _ts()
+
+
+class AuditTeamMember(SQLModel, table=True):
+    audit_id: int = Field(foreign_key="audit.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+
+
+class AuditUnit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("audit_id", "unit_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    audit_date: Optional[date] = None
+    auditee_reps: str = ""
+    clauses_in_scope: Optional[list] = Field(default=None, sa_column=Column(JSON))
+
+
+class AuditUnitAuditor(SQLModel, table=True):
+    audit_unit_id: int = Field(foreign_key="auditunit.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+
+
+class ClauseExclusion(SQLModel, table=True):
+    """A clause declared not applicable for a whole audit (audit_unit_id empty) or one unit."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    audit_unit_id: Optional[int] = Field(default=None, foreign_key="auditunit.id", index=True)
+    clause: str = Field(max_length=20)
+    justification: str
+
+
+class AuditMeeting(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    audit_unit_id: int = Field(foreign_key="auditunit.id", index=True)
+    kind: str = Field(max_length=10)  # opening | closing
+    held_at: Optional[datetime] = _ts()
+    attendees: str = ""
+    notes: str = ""
+
+
+class Response(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("audit_unit_id", "item_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    audit_unit_id: int = Field(foreign_key="auditunit.id", index=True)
+    item_id: int = Field(foreign_key="checklistitem.id", index=True)
+    result: str = Field(default=Result.not_audited, max_length=20, index=True)
+    evidence: str = ""
+    records_sampled: str = ""
+    interviewed: str = ""
+    answered_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    answered_at: Optional[datetime] = _ts()
+    version: int = 1
+
+
+class Finding(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: Optional[str] = Field(default=None, max_length=40, unique=True, index=True)
+    audit_unit_id: int = Field(foreign_key="auditunit.id", index=True)
+    clause: str = Field(max_length=20, index=True)
+    item_id: Optional[int] = Field(default=None, foreign_key="checklistitem.id")
+    response_id: Optional[int] = Field(default=None, foreign_key="response.id", index=True)
+    grade: str = Field(max_length=20, index=True)
+    statement: str
+    evidence: str = ""
+    requirement_ref: str = ""
+    status: str = Field(default=FindingStatus.draft, max_length=30, index=True)
+    plan_due: Optional[date] = Field(default=None, index=True)
+    recurring_of_id: Optional[int] = Field(default=None, foreign_key="finding.id")
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: Optional[datetime] = _ts()
+    issued_at: Optional[datetime] = _ts()
+    closed_at: Optional[datetime] = _ts()
+    version: int = 1
+
+
+class CorrectiveAction(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", unique=True, index=True)
+    correction: str = ""
+    correction_by: str = ""
+    correction_date: Optional[date] = None
+    root_cause: str = ""
+    why_steps: Optional[list] = Field(default=None, sa_column=Column(JSON))
+    cause_category: str = Field(default="", max_length=40)
+    submitted_at: Optional[datetime] = _ts()
+    accepted_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    accepted_at: Optional[datetime] = _ts()
+    return_comment: str = ""
+    implemented_at: Optional[datetime] = _ts()
+    verified_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    verified_at: Optional[datetime] = _ts()
+    effective: Optional[bool] = None
+    verification_note: str = ""
+    reopen_count: int = 0
+    version: int = 1
+
+
+class ManagementReview(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    held_on: date
+    chair: str = ""
+    attendees: str = ""
+    inputs: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    outputs: str = ""
+    status: str = Field(default="draft", max_length=20)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: Optional[datetime] = _ts()
+
+
+class ActionItem(SQLModel, table=True):
+    """A dated action: a row of a corrective-action plan, or a management-review decision."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    corrective_action_id: Optional[int] = Field(default=None, foreign_key="correctiveaction.id", index=True)
+    review_id: Optional[int] = Field(default=None, foreign_key="managementreview.id", index=True)
+    action: str
+    owner_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
+    owner_name: str = ""
+    due_date: Optional[date] = Field(default=None, index=True)
+    done_date: Optional[date] = None
+    evidence: str = ""
+    status: str = Field(default="open", max_length=20, index=True)
+
+
+class Attachment(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    response_id: Optional[int] = Field(default=None, foreign_key="response.id", index=True)
+    finding_id: Optional[int] = Field(default=None, foreign_key="finding.id", index=True)
+    action_item_id: Optional[int] = Field(default=None, foreign_key="actionitem.id", index=True)
+    name: str = Field(max_length=255)
+    mime: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    uploaded_at: Optional[datetime] = _ts()
+
+
+class ChangeLog(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: int = Field(index=True)
+    field: str = Field(max_length=60)
+    old: Optional[str] = None
+    new: Optional[str] = None
+    user_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    at: Optional[datetime] = _ts()

@@ -1,0 +1,77 @@
+"""Organisation settings with defaults: names for documents, deadline defaults, upload limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from qms import changelog
+from qms.errors import ValidationError
+from qms.models import Role, Setting
+from qms.permissions import require_role
+from qms.text import nfc
+
+DEFAULTS: dict[str, Any] = {
+    "org_name_vi": "Ủy ban nhân dân tỉnh",
+    "org_name_en": "Provincial People's Committee",
+    "org_place": "",
+    "plan_due_days": 15,
+    "action_due_days": 60,
+    "recurrence_months": 12,
+    "upload_limit_mb": 20,
+}
+_INT_LIMITS = {"plan_due_days": (1, 365), "action_due_days": (1, 730), "recurrence_months": (1, 60),
+               "upload_limit_mb": (1, 200)}
+# Internal keys (secrets, demo marker) live in the same table but are not user settings.
+_INTERNAL_PREFIX = "_"
+
+
+def get(session: Session, key: str) -> Any:
+    row = session.get(Setting, key)
+    return row.value if row is not None else DEFAULTS.get(key)
+
+
+def put(session: Session, key: str, value: Any) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def all_settings(session: Session) -> dict[str, Any]:
+    values = dict(DEFAULTS)
+    for row in session.exec(select(Setting)).all():
+        if row.key in DEFAULTS:
+            values[row.key] = row.value
+    return values
+
+
+def update(session: Session, actor_id: int | None, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate and save organisation settings (admin only); returns the saved values."""
+    require_role(session, actor_id, Role.admin)
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in DEFAULTS or key.startswith(_INTERNAL_PREFIX):
+            raise ValidationError("error.setting_unknown", key=key)
+        if key in _INT_LIMITS:
+            low, high = _INT_LIMITS[key]
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                raise ValidationError("error.setting_range", key=key, low=low, high=high) from None
+            if not low <= number <= high:
+                raise ValidationError("error.setting_range", key=key, low=low, high=high)
+            clean[key] = number
+        else:
+            clean[key] = nfc(str(value))
+            if key.startswith("org_name") and not clean[key]:
+                raise ValidationError("error.name_required")
+    current = all_settings(session)
+    for key, value in clean.items():
+        put(session, key, value)
+    changelog.record(session, "setting", 0, actor_id, {k: (current[k], v) for k, v in clean.items()})
+    session.commit()
+    return all_settings(session)

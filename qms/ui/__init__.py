@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: the only place below qms/ that imports streamlit."""

@@ -1,0 +1,13 @@
+"""Send the browser to another address (the cookie routes live outside Streamlit's websocket)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+
+def go(path: str) -> None:
+    """Navigate the whole page to `path`, a same-origin address we built (never user text)."""
+    st.html(f"<script>window.location.replace({json.dumps(path)});</script>", unsafe_allow_javascript=True)
+    st.stop()

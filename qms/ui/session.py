@@ -1,0 +1,82 @@
+"""Who is signed in: kept in session state, restored from the signed cookie after a reload."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from qms import auth, bootstrap, db, users
+from qms.ui.i18n import lang
+
+USER_KEY = "user"
+
+
+@st.cache_resource(show_spinner=False)
+def ensure_database(url: str) -> None:
+    """Upgrade the schema and load bundled checklists once per process and database."""
+    bootstrap.init(db.get_engine(url))
+
+
+def engine():
+    url = db.get_engine().url.render_as_string(hide_password=False)
+    ensure_database(url)
+    return db.get_engine()
+
+
+def cookie_routes() -> bool:
+    return os.environ.get("QMS_COOKIE_ROUTES") == "1"
+
+
+def _load(user_id: int) -> dict | None:
+    with db.session_scope(engine()) as session:
+        me = users.profile(session, user_id)
+    return me if me["active"] else None
+
+
+def current_user() -> dict | None:
+    """The signed-in user's profile, restoring it from the session cookie when needed."""
+    me = st.session_state.get(USER_KEY)
+    if me is None and cookie_routes():
+        with db.session_scope(engine()) as session:
+            token = auth.unsign(session, st.context.cookies.get(auth.COOKIE_NAME))
+            user_id = auth.user_for_token(session, token)
+        if user_id is not None:
+            me = _load(user_id)
+            if me is not None:
+                sign_in(me, from_cookie=True)
+    return me
+
+
+def sign_in(me: dict, from_cookie: bool = False) -> None:
+    st.session_state[USER_KEY] = me
+    if not from_cookie or "lang" not in st.session_state:
+        st.session_state["lang"] = me["language"]
+
+
+def refresh() -> None:
+    """Reload the profile after an edit that may change roles or units."""
+    me = st.session_state.get(USER_KEY)
+    if me is not None:
+        st.session_state[USER_KEY] = _load(me["id"])
+
+
+def set_language(value: str) -> None:
+    st.session_state["lang"] = value
+    me = st.session_state.get(USER_KEY)
+    if me is not None:
+        with db.session_scope(engine()) as session:
+            users.set_language(session, me["id"], value)
+        me["language"] = value
+
+
+def sign_out() -> None:
+    """Forget the user here; the logout route revokes the cookie's session in the browser."""
+    st.session_state.pop(USER_KEY, None)
+
+
+def actor_id() -> int:
+    return st.session_state[USER_KEY]["id"]
+
+
+__all__ = ["current_user", "sign_in", "sign_out", "set_language", "actor_id", "engine", "lang"]

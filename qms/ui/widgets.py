@@ -1,0 +1,56 @@
+"""Small widgets shared by pages: running a domain call with a translated refusal, labels, tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from qms import clock
+from qms.errors import QMSError
+from qms.ui.i18n import error_text, lang, t
+
+T = TypeVar("T")
+
+
+def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T | None]:
+    """Call a domain function; a refusal is shown in the user's language and nothing else happens."""
+    try:
+        return True, fn(*args, **kwargs)
+    except QMSError as exc:
+        st.error(error_text(exc), icon=":material/error:")
+        return False, None
+
+
+def flash(text: str) -> None:
+    """A success message that survives the rerun that follows a save."""
+    st.session_state["_flash"] = text
+
+
+def show_flash() -> None:
+    text = st.session_state.pop("_flash", None)
+    if text:
+        st.toast(text, icon=":material/check_circle:")
+
+
+def label(prefix: str, value: str | None) -> str:
+    """The translated label of an enum value, e.g. label('role', 'iso_rep')."""
+    return t(f"{prefix}.{value}") if value else ""
+
+
+def date_text(value) -> str:
+    return clock.format_date(value, lang())
+
+
+def datetime_text(value) -> str:
+    return clock.format_datetime(value, lang())
+
+
+def md_escape(text: str) -> str:
+    """User text inside our own Markdown: its characters are shown, never interpreted."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in str(text))
+
+
+def empty(key: str) -> None:
+    st.caption(t(key))

@@ -1,0 +1,131 @@
+"""The unit tree: Sở, phòng, UBND xã/phường, Trung tâm PVHCC… with validated edits."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, literal, or_, union_all
+from sqlmodel import Session, select
+
+from qms import changelog, clock
+from qms.errors import NotFound, ValidationError
+from qms.models import AuditUnit, Role, Unit, UnitType, UserUnit
+from qms.permissions import require_role
+from qms.text import nfc
+
+UNIT_TYPES = [t.value for t in UnitType]
+
+
+def list_units(session: Session, include_inactive: bool = True) -> list[dict]:
+    """All units in tree order, each with its depth and ancestors' path of codes."""
+    query = select(Unit)
+    if not include_inactive:
+        query = query.where(Unit.active)
+    units = session.exec(query.order_by(Unit.code)).all()
+    children: dict[int | None, list[Unit]] = {}
+    ids = {u.id for u in units}
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[dict] = []
+
+    def walk(parent: int | None, depth: int, path: str) -> None:
+        for unit in children.get(parent, []):
+            row = unit.model_dump(exclude={"created_at"})
+            row.update(depth=depth, path=f"{path}/{unit.code}" if path else unit.code)
+            ordered.append(row)
+            walk(unit.id, depth + 1, row["path"])
+
+    walk(None, 0, "")
+    return ordered
+
+
+def descendant_ids(session: Session, unit_id: int) -> set[int]:
+    """The unit and every unit below it, by a recursive query (trees may hold 10,000 units)."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("tree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return set(session.exec(select(tree.c.id)).all())
+
+
+def _ancestor_ids(session: Session, unit_id: int) -> set[int]:
+    tree = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte("up", recursive=True)
+    tree = tree.union_all(select(Unit.id, Unit.parent_id).where(Unit.id == tree.c.parent_id))
+    return set(session.exec(select(tree.c.id)).all())
+
+
+def _clean(session: Session, code: str, name: str, unit_type: str, parent_id: int | None,
+           unit_id: int | None = None) -> dict:
+    code, name = nfc(code).upper(), nfc(name)
+    if not code:
+        raise ValidationError("error.code_required")
+    if not name:
+        raise ValidationError("error.name_required")
+    if unit_type not in UNIT_TYPES:
+        raise ValidationError("error.unit_type_invalid")
+    clash = session.exec(select(Unit.id).where(func.upper(Unit.code) == code)).first()
+    if clash is not None and clash != unit_id:
+        raise ValidationError("error.code_taken", code=code)
+    if parent_id is not None:
+        if session.get(Unit, parent_id) is None:
+            raise NotFound("error.parent_missing")
+        if unit_id is not None and unit_id in _ancestor_ids(session, parent_id):
+            raise ValidationError("error.unit_cycle")
+    return {"code": code, "name": name, "type": unit_type, "parent_id": parent_id}
+
+
+def create_unit(session: Session, actor_id: int | None, code: str, name: str,
+                unit_type: str = UnitType.other, parent_id: int | None = None) -> int:
+    require_role(session, actor_id, Role.admin)
+    unit = Unit(**_clean(session, code, name, unit_type, parent_id), active=True, created_at=clock.now())
+    session.add(unit)
+    session.flush()
+    changelog.record(session, "unit", unit.id, actor_id, {"code": (None, unit.code), "name": (None, unit.name)})
+    session.commit()
+    return unit.id
+
+
+def update_unit(session: Session, actor_id: int | None, unit_id: int, code: str, name: str,
+                unit_type: str, parent_id: int | None, active: bool = True) -> None:
+    require_role(session, actor_id, Role.admin)
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("error.unit_missing")
+    values = _clean(session, code, name, unit_type, parent_id, unit_id) | {"active": bool(active)}
+    changes = changelog.diff(unit, values)
+    session.add(unit)
+    changelog.record(session, "unit", unit.id, actor_id, changes)
+    session.commit()
+
+
+def has_records(session: Session, unit_id: int) -> bool:
+    """Whether anything refers to the unit: sub-units, members, audits."""
+    checks = union_all(
+        select(literal(1)).where(Unit.parent_id == unit_id),
+        select(literal(1)).where(UserUnit.unit_id == unit_id),
+        select(literal(1)).where(AuditUnit.unit_id == unit_id),
+    )
+    return session.exec(select(func.count()).select_from(checks.subquery())).one() > 0
+
+
+def delete_unit(session: Session, actor_id: int | None, unit_id: int) -> None:
+    """Delete a unit nothing refers to; otherwise refuse and suggest deactivation."""
+    require_role(session, actor_id, Role.admin)
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("error.unit_missing")
+    if has_records(session, unit_id):
+        raise ValidationError("error.unit_has_records", code=unit.code)
+    changelog.record(session, "unit", unit.id, actor_id, {"deleted": (unit.code, None)})
+    session.delete(unit)
+    session.commit()
+
+
+def id_for_code(session: Session, code: str) -> int:
+    unit_id = session.exec(select(Unit.id).where(func.upper(Unit.code) == nfc(code).upper())).first()
+    if unit_id is None:
+        raise NotFound("error.unit_code_missing", code=code)
+    return unit_id
+
+
+def search_filter(term: str):
+    """A WHERE clause matching a unit's code or name (case-insensitive)."""
+    like = f"%{nfc(term).lower()}%"
+    return or_(func.lower(Unit.code).like(like), func.lower(Unit.name).like(like))

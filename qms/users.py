@@ -1,0 +1,145 @@
+"""User accounts: create, edit roles and units, deactivate, reset passwords, first admin."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from qms import changelog, clock, passwords
+from qms.config import LANGUAGES
+from qms.errors import NotFound, ValidationError
+from qms.models import Role, Unit, User, UserRole, UserUnit
+from qms.permissions import ROLES, require_role
+from qms.text import nfc
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+
+
+def has_users(session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(User)).one() > 0
+
+
+def profile(session: Session, user_id: int) -> dict:
+    """Who the user is: names, roles, units, language."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user_missing")
+    roles = sorted(session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all(), key=ROLES.index)
+    units = session.exec(select(Unit).join(UserUnit, UserUnit.unit_id == Unit.id)
+                         .where(UserUnit.user_id == user_id).order_by(Unit.code)).all()
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "active": user.active,
+            "language": user.language, "roles": roles,
+            "units": [{"id": u.id, "code": u.code, "name": u.name} for u in units]}
+
+
+def list_users(session: Session, actor_id: int | None) -> list[dict]:
+    require_role(session, actor_id, Role.admin)
+    ids = session.exec(select(User.id).order_by(User.username)).all()
+    return [profile(session, i) for i in ids]
+
+
+def _check_roles_units(session: Session, roles: list[str], unit_ids: list[int]) -> None:
+    if not roles:
+        raise ValidationError("error.roles_required")
+    if any(r not in ROLES for r in roles):
+        raise ValidationError("error.role_invalid")
+    if unit_ids:
+        found = session.exec(select(func.count()).select_from(Unit).where(Unit.id.in_(unit_ids))).one()
+        if found != len(set(unit_ids)):
+            raise NotFound("error.unit_missing")
+    if Role.auditee in roles and not unit_ids:
+        raise ValidationError("error.auditee_needs_unit")
+
+
+def _set_links(session: Session, user_id: int, roles: list[str], unit_ids: list[int]) -> None:
+    session.exec(delete(UserRole).where(UserRole.user_id == user_id))
+    session.exec(delete(UserUnit).where(UserUnit.user_id == user_id))
+    session.add_all([UserRole(user_id=user_id, role=r) for r in sorted(set(roles))])
+    session.add_all([UserUnit(user_id=user_id, unit_id=u) for u in sorted(set(unit_ids))])
+
+
+def create_user(session: Session, actor_id: int | None, username: str, full_name: str, password: str,
+                roles: list[str], unit_ids: list[int] | None = None, language: str = "vi") -> int:
+    """Create an account; actor None is the command line or first-run set-up."""
+    require_role(session, actor_id, Role.admin)
+    username, full_name, unit_ids = nfc(username).lower(), nfc(full_name), list(unit_ids or [])
+    if not _USERNAME.match(username):
+        raise ValidationError("error.username_invalid")
+    if not full_name:
+        raise ValidationError("error.name_required")
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise ValidationError("error.username_taken", username=username)
+    _check_roles_units(session, roles, unit_ids)
+    user = User(username=username, full_name=full_name, password_hash=passwords.hash_password(password),
+                language=language if language in LANGUAGES else "vi", created_at=clock.now())
+    session.add(user)
+    session.flush()
+    _set_links(session, user.id, roles, unit_ids)
+    changelog.record(session, "user", user.id, actor_id,
+                     {"username": (None, username), "roles": (None, ",".join(sorted(roles)))})
+    session.commit()
+    return user.id
+
+
+def create_first_admin(session: Session, username: str, full_name: str, password: str) -> int:
+    """Only on an empty database: the first account is an administrator."""
+    if has_users(session):
+        raise ValidationError("error.first_admin_exists")
+    return create_user(session, None, username, full_name, password, [Role.admin])
+
+
+def update_user(session: Session, actor_id: int | None, user_id: int, full_name: str, roles: list[str],
+                unit_ids: list[int], active: bool = True) -> None:
+    require_role(session, actor_id, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user_missing")
+    full_name = nfc(full_name)
+    if not full_name:
+        raise ValidationError("error.name_required")
+    _check_roles_units(session, roles, unit_ids)
+    if user_id == actor_id and (not active or Role.admin not in roles):
+        raise ValidationError("error.cannot_demote_self")
+    before = profile(session, user_id)
+    changes = changelog.diff(user, {"full_name": full_name, "active": bool(active)})
+    changes["roles"] = (",".join(before["roles"]), ",".join(sorted(set(roles), key=ROLES.index)))
+    changes["units"] = (",".join(str(u["id"]) for u in before["units"]), ",".join(map(str, sorted(set(unit_ids)))))
+    session.add(user)
+    _set_links(session, user_id, roles, unit_ids)
+    changelog.record(session, "user", user_id, actor_id, changes)
+    session.commit()
+
+
+def set_active(session: Session, actor_id: int | None, user_id: int, active: bool) -> None:
+    require_role(session, actor_id, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user_missing")
+    if user_id == actor_id and not active:
+        raise ValidationError("error.cannot_demote_self")
+    changelog.record(session, "user", user_id, actor_id, changelog.diff(user, {"active": bool(active)}))
+    session.add(user)
+    session.commit()
+
+
+def reset_password(session: Session, actor_id: int | None, user_id: int, new_password: str) -> None:
+    """Set a new password and clear any lock-out."""
+    require_role(session, actor_id, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user_missing")
+    user.password_hash = passwords.hash_password(new_password)
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    changelog.record(session, "user", user_id, actor_id, {"password": ("***", "reset")})
+    session.commit()
+
+
+def set_language(session: Session, user_id: int, language: str) -> None:
+    user = session.get(User, user_id)
+    if user is not None and language in LANGUAGES and user.language != language:
+        user.language = language
+        session.add(user)
+        session.commit()
