@@ -17,7 +17,7 @@ st.dataframe([{t("field.code"): v["code"], t("checklists.version"): v["version"]
                t("checklists.questions"): v["questions"], t("checklists.audits"): v["audits"]} for v in versions],
              hide_index=True, width="stretch")
 by_id = {v["id"]: v for v in versions}
-chosen = st.selectbox(t("checklists.pick"), list(by_id), index=len(by_id) - 1, key="checklist_pick",
+chosen = st.selectbox(t("checklists.pick"), list(by_id), key="checklist_pick",
                       format_func=lambda i: f"{by_id[i]['code']} v{by_id[i]['version']}")
 with db.session_scope(session.engine()) as s:
     clause_rows = checklists.clauses(s, chosen)

@@ -21,10 +21,13 @@ with db.session_scope(session.engine()) as s:
     work = inbox.waiting_for(s, me["id"], clock.today())
 
 st.header(t("home.waiting"))
-if not any(work.values()):
+if not any(w["total"] for w in work.values()):
     empty("home.nothing_waiting")
-for kind, rows in work.items():
-    st.subheader(f"{t(f'home.{kind}')} ({len(rows)})")
+for kind, found in work.items():
+    rows = found["rows"]
+    st.subheader(f"{t(f'home.{kind}')} ({found['total']})")
+    if len(rows) < found["total"]:
+        st.caption(t("home.first_n", n=len(rows)))
     if not rows:
         empty("home.none")
     elif kind == "answers":

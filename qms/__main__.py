@@ -48,7 +48,8 @@ def cmd_serve(args) -> int:
     bootstrap.init()
     server = Path(__file__).parent / "ui" / "server.py"
     argv = [sys.executable, "-m", "streamlit", "run", str(server), "--server.port", str(args.port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "minimal", *args.streamlit_args]
     os.execv(sys.executable, argv)
 
 
@@ -99,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(fn=cmd_demo)
     s = sub.add_parser("serve", help="start the web app")
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="further options passed to streamlit run")
     s.set_defaults(fn=cmd_serve)
     u = sub.add_parser("user", help="user accounts").add_subparsers(dest="action", required=True)
     ua = u.add_parser("add", help="add a user")

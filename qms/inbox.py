@@ -13,14 +13,18 @@ from qms.models import (ActionItem, Audit, AuditStatus, AuditUnit, AuditUnitAudi
 from qms.permissions import roles_of
 
 LIMIT = 50
+# Every kind of waiting work, in the order the home screen shows them.
+KINDS = ("answers", "plans_to_submit", "actions_to_implement", "plans_to_accept", "verifications_due", "overdue")
 
 
-def _finding_rows(session: Session, query, today: date) -> list[dict]:
+def _finding_rows(session: Session, query, today: date) -> dict:
+    """The first LIMIT findings of `query`, soonest due first, and how many there are in all."""
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(Finding.plan_due, Finding.code).limit(LIMIT)).all()
-    return [{"id": f.id, "code": f.code, "grade": f.grade, "status": f.status, "clause": f.clause,
+    return {"total": total, "rows": [{"id": f.id, "code": f.code, "grade": f.grade, "status": f.status, "clause": f.clause,
              "unit": unit_name, "due": f.plan_due, "overdue": bool(f.plan_due and f.plan_due < today
                                                                    and f.status == FindingStatus.issued)}
-            for f, unit_name in rows]
+                                     for f, unit_name in rows]}
 
 
 def _findings_in(unit_ids: set[int] | None):
@@ -29,7 +33,7 @@ def _findings_in(unit_ids: set[int] | None):
     return base if unit_ids is None else base.where(AuditUnit.unit_id.in_(unit_ids))
 
 
-def answers_to_record(session: Session, user_id: int) -> list[dict]:
+def answers_to_record(session: Session, user_id: int) -> dict:
     """Units I audit in open audits, with how many questions still have no answer."""
     answered = select(Response.audit_unit_id, func.count().label("n")) \
         .where(Response.result != Result.not_audited).group_by(Response.audit_unit_id).subquery()
@@ -44,13 +48,14 @@ def answers_to_record(session: Session, user_id: int) -> list[dict]:
         .where(AuditUnitAuditor.user_id == user_id,
                Audit.status.in_([AuditStatus.planned, AuditStatus.in_progress]))
         .order_by(AuditUnit.audit_date, Audit.code).limit(LIMIT)).all()
-    return [{"audit": code, "title": title, "unit": unit, "audit_unit_id": au_id, "date": day,
-             "answered": answered_n, "total": total} for code, title, unit, au_id, day, answered_n, total in rows
-            if answered_n < total]
+    open_rows = [{"audit": code, "title": title, "unit": unit, "audit_unit_id": au_id, "date": day,
+                  "answered": answered_n, "total": total} for code, title, unit, au_id, day, answered_n, total in rows
+                 if answered_n < total]
+    return {"total": len(open_rows), "rows": open_rows}
 
 
-def waiting_for(session: Session, user_id: int, today: date) -> dict[str, list[dict]]:
-    """Every list that applies to the user's roles; keys name the kind of work."""
+def waiting_for(session: Session, user_id: int, today: date) -> dict[str, dict]:
+    """Every list that applies to the user's roles, as {total, rows}; keys name the kind of work."""
     roles = roles_of(session, user_id)
     out: dict[str, list[dict]] = {}
     if Role.auditor in roles:
@@ -70,7 +75,7 @@ def waiting_for(session: Session, user_id: int, today: date) -> dict[str, list[d
     return out
 
 
-def overdue(session: Session, unit_ids: set[int] | None, today: date) -> list[dict]:
+def overdue(session: Session, unit_ids: set[int] | None, today: date) -> dict:
     """Findings whose plan is late, and findings with an action past its due date and not done."""
     late_action = select(CorrectiveAction.finding_id).join(
         ActionItem, ActionItem.corrective_action_id == CorrectiveAction.id).where(
@@ -78,7 +83,7 @@ def overdue(session: Session, unit_ids: set[int] | None, today: date) -> list[di
     q = _findings_in(unit_ids).where(or_(
         and_(Finding.status == FindingStatus.issued, Finding.grade.in_(["major", "minor"]), Finding.plan_due < today),
         and_(Finding.status == FindingStatus.plan_accepted, Finding.id.in_(late_action))))
-    rows = _finding_rows(session, q, today)
-    for row in rows:
+    result = _finding_rows(session, q, today)
+    for row in result["rows"]:
         row["overdue"] = True
-    return rows
+    return result

@@ -1,0 +1,94 @@
+"""Test databases: SQLite always, PostgreSQL too when QMS_TEST_DATABASE_URL is set.
+
+Each backend is migrated once per test session; each test then starts from an empty schema
+(a copy of the migrated SQLite file, or truncated PostgreSQL tables).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from qms import db
+from qms.models import Role
+
+PG_URL = os.environ.get("QMS_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = db.get_engine(f"sqlite:///{path}")
+    db.migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> str:
+    """A database of this xdist worker's own on the test server, migrated to head."""
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(PG_URL).database}_qms_{_worker()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    db.migrate(db.get_engine(url))
+    return url
+
+
+def _truncate(engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path, sqlite_template) -> str:
+    """An empty, migrated database URL on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "qms.sqlite3"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database_url")
+    _truncate(db.get_engine(url))
+    return url
+
+
+@pytest.fixture
+def engine(db_url):
+    return db.get_engine(db_url)
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def admin_id(session) -> int:
+    from qms import users
+    return users.create_user(session, None, "admin", "Quản trị", "admin-pass-1", [Role.admin])
+
+
+@pytest.fixture
+def make_user(session):
+    """Create a user with roles (and units) in one call; returns the id."""
+    from qms import users
+
+    def make(username: str, *roles: str, unit_ids: list[int] | None = None) -> int:
+        return users.create_user(session, None, username, username.title(), "password-123", list(roles), unit_ids)
+    return make
