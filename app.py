@@ -11,8 +11,9 @@ session.engine()
 me = session.current_user()
 
 if me is None:
-    page = st.navigation([st.Page("pages/signin.py", title=t("nav.signin"), icon=":material/login:")],
-                         position="hidden")
+    # The sign-in page shares the home page's address, so the rerun after sign-in lands on "My work".
+    page = st.navigation([st.Page("pages/signin.py", title=t("nav.signin"), icon=":material/login:",
+                                  url_path="home")], position="hidden")
 else:
     sidebar(me)
     page = st.navigation(nav.pages_for(me["roles"]))

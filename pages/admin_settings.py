@@ -8,6 +8,7 @@ from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.widgets import attempt, flash, show_flash
 
+me = session.require_user()
 show_flash()
 st.title(t("settings.title"))
 with db.session_scope(session.engine()) as s:
@@ -25,7 +26,7 @@ with st.form("settings"):
     new["upload_limit_mb"] = st.number_input(t("settings.upload_limit_mb"), value=int(values["upload_limit_mb"]), step=1)
     if st.form_submit_button(t("common.save"), type="primary"):
         with db.session_scope(session.engine()) as s:
-            ok, _ = attempt(org_settings.update, s, session.actor_id(), new)
+            ok, _ = attempt(org_settings.update, s, me["id"], new)
         if ok:
             flash(t("common.saved"))
             st.rerun()

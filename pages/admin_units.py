@@ -5,8 +5,9 @@ import streamlit as st
 from qms import db, units
 from qms.ui import session
 from qms.ui.i18n import t
-from qms.ui.widgets import attempt, flash, label, show_flash
+from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
 
+me = session.require_user()
 show_flash()
 st.title(t("units.title"))
 with db.session_scope(session.engine()) as s:
@@ -14,8 +15,12 @@ with db.session_scope(session.engine()) as s:
 by_id = {u["id"]: u for u in tree}
 
 
+no_parent = t("units.no_parent")
+unit_type_label = labeler("unit_type")
+
+
 def unit_label(unit_id):
-    return t("units.no_parent") if unit_id is None else f"{by_id[unit_id]['code']} – {by_id[unit_id]['name']}"
+    return no_parent if unit_id is None else f"{by_id[unit_id]['code']} – {by_id[unit_id]['name']}"
 
 
 term = st.text_input(t("common.search"), placeholder=t("units.search_hint"), key="unit_search")
@@ -28,15 +33,16 @@ st.caption(t("units.count", shown=len(shown), total=len(tree)))
 
 create_tab, edit_tab = st.tabs([t("units.create"), t("units.edit")])
 with create_tab:
-    with st.form("unit_create", clear_on_submit=True):
+    with st.form(form_key("unit_create")):
         code = st.text_input(t("field.code"))
         name = st.text_input(t("field.name"))
-        unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, format_func=lambda v: label("unit_type", v))
+        unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, format_func=unit_type_label)
         parent = st.selectbox(t("field.parent"), [None, *by_id], format_func=unit_label)
         if st.form_submit_button(t("common.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
-                ok, _ = attempt(units.create_unit, s, session.actor_id(), code, name, unit_type, parent)
+                ok, _ = attempt(units.create_unit, s, me["id"], code, name, unit_type, parent)
             if ok:
+                reset_form("unit_create")
                 flash(t("units.created", code=code.upper()))
                 st.rerun()
 
@@ -49,14 +55,14 @@ with edit_tab:
             code = st.text_input(t("field.code"), unit["code"])
             name = st.text_input(t("field.name"), unit["name"])
             unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, index=units.UNIT_TYPES.index(unit["type"]),
-                                     format_func=lambda v: label("unit_type", v))
+                                     format_func=unit_type_label)
             parents = [None, *[i for i in by_id if i != chosen]]
             parent = st.selectbox(t("field.parent"), parents, index=parents.index(unit["parent_id"]),
                                   format_func=unit_label)
             active = st.checkbox(t("field.active"), unit["active"])
             if st.form_submit_button(t("common.save"), type="primary"):
                 with db.session_scope(session.engine()) as s:
-                    ok, _ = attempt(units.update_unit, s, session.actor_id(), chosen, code, name, unit_type,
+                    ok, _ = attempt(units.update_unit, s, me["id"], chosen, code, name, unit_type,
                                     parent, active)
                 if ok:
                     flash(t("common.saved"))
@@ -64,7 +70,7 @@ with edit_tab:
         st.caption(t("units.delete_hint"))
         if st.button(t("common.delete"), icon=":material/delete:", key=f"unit_delete_{chosen}"):
             with db.session_scope(session.engine()) as s:
-                ok, _ = attempt(units.delete_unit, s, session.actor_id(), chosen)
+                ok, _ = attempt(units.delete_unit, s, me["id"], chosen)
             if ok:
                 flash(t("units.deleted", code=unit["code"]))
                 st.rerun()

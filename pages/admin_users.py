@@ -7,14 +7,16 @@ from qms.config import LANGUAGES
 from qms.permissions import ROLES
 from qms.ui import session
 from qms.ui.i18n import t
-from qms.ui.widgets import attempt, flash, label, show_flash
+from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
 
+me = session.require_user()
 show_flash()
 st.title(t("users.title"))
 with db.session_scope(session.engine()) as s:
-    accounts = users.list_users(s, session.actor_id())
+    accounts = users.list_users(s, me["id"])
     unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in units.list_units(s, include_inactive=False)}
 by_id = {u["id"]: u for u in accounts}
+role_label = labeler("role")
 
 st.dataframe([{t("field.username"): u["username"], t("field.full_name"): u["full_name"],
                t("field.roles"): ", ".join(label("role", r) for r in u["roles"]),
@@ -24,18 +26,19 @@ st.dataframe([{t("field.username"): u["username"], t("field.full_name"): u["full
 
 create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")])
 with create_tab:
-    with st.form("user_create", clear_on_submit=True):
+    with st.form(form_key("user_create")):
         username = st.text_input(t("field.username"), help=t("users.username_help"))
         full_name = st.text_input(t("field.full_name"))
         password = st.text_input(t("field.password"), type="password", help=t("users.password_help"))
-        roles = st.multiselect(t("field.roles"), ROLES, format_func=lambda r: label("role", r))
+        roles = st.multiselect(t("field.roles"), ROLES, format_func=role_label)
         unit_ids = st.multiselect(t("field.units"), list(unit_names), format_func=unit_names.get)
-        language = st.selectbox(t("common.language"), LANGUAGES, format_func=lambda v: label("lang", v))
+        language = st.selectbox(t("common.language"), LANGUAGES, format_func=labeler("lang"))
         if st.form_submit_button(t("common.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
-                ok, _ = attempt(users.create_user, s, session.actor_id(), username, full_name, password, roles,
+                ok, _ = attempt(users.create_user, s, me["id"], username, full_name, password, roles,
                                 unit_ids, language)
             if ok:
+                reset_form("user_create")
                 flash(t("users.created", username=username))
                 st.rerun()
 
@@ -46,15 +49,15 @@ with edit_tab:
         user = by_id[chosen]
         with st.form(f"user_edit_{chosen}"):
             full_name = st.text_input(t("field.full_name"), user["full_name"])
-            roles = st.multiselect(t("field.roles"), ROLES, user["roles"], format_func=lambda r: label("role", r))
+            roles = st.multiselect(t("field.roles"), ROLES, user["roles"], format_func=role_label)
             current_units = [u["id"] for u in user["units"] if u["id"] in unit_names]
             unit_ids = st.multiselect(t("field.units"), list(unit_names), current_units, format_func=unit_names.get)
             active = st.checkbox(t("field.active"), user["active"])
             if st.form_submit_button(t("common.save"), type="primary"):
                 with db.session_scope(session.engine()) as s:
-                    ok, _ = attempt(users.update_user, s, session.actor_id(), chosen, full_name, roles, unit_ids, active)
+                    ok, _ = attempt(users.update_user, s, me["id"], chosen, full_name, roles, unit_ids, active)
                 if ok:
-                    if chosen == session.actor_id():
+                    if chosen == me["id"]:
                         session.refresh()
                     flash(t("common.saved"))
                     st.rerun()
@@ -62,7 +65,7 @@ with edit_tab:
             new_password = st.text_input(t("users.new_password"), type="password", help=t("users.password_help"))
             if st.form_submit_button(t("users.reset_password")):
                 with db.session_scope(session.engine()) as s:
-                    ok, _ = attempt(users.reset_password, s, session.actor_id(), chosen, new_password)
+                    ok, _ = attempt(users.reset_password, s, me["id"], chosen, new_password)
                 if ok:
                     flash(t("users.password_reset", username=user["username"]))
                     st.rerun()

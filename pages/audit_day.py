@@ -8,7 +8,7 @@ from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.widgets import date_text, empty, label
 
-me = session.current_user()
+me = session.require_user()
 st.title(t("audit_day.title"))
 show_all = Role.iso_rep in me["roles"] and st.toggle(t("audit_day.show_all"), key="audit_day_all")
 with db.session_scope(session.engine()) as s:

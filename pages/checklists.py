@@ -6,6 +6,7 @@ from qms import checklists, db
 from qms.ui import session
 from qms.ui.i18n import lang, t
 
+me = session.require_user()
 st.title(t("checklists.title"))
 with db.session_scope(session.engine()) as s:
     versions = checklists.list_checklists(s)

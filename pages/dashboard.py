@@ -8,9 +8,10 @@ from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.widgets import empty, label
 
+me = session.require_user()
 st.title(t("dashboard.title"))
 with db.session_scope(session.engine()) as s:
-    rows = metrics.findings_by_status_grade(s, session.actor_id())
+    rows = metrics.findings_by_status_grade(s, me["id"])
 if not rows:
     empty("dashboard.no_data")
     st.stop()

@@ -6,31 +6,32 @@ from qms import audits, clock, db, findings
 from qms.models import FindingStatus, Grade
 from qms.ui import session
 from qms.ui.i18n import t
-from qms.ui.widgets import date_text, label
+from qms.ui.widgets import date_text, label, labeler
 
 PAGE_SIZE = 50
+me = session.require_user()
 st.title(t("findings.title"))
 with db.session_scope(session.engine()) as s:
     years = audits.programme_years(s)
 
 cols = st.columns(4)
 flt = findings.RegisterFilter(
-    year=cols[0].selectbox(t("field.year"), [None, *years], format_func=lambda y: t("common.all") if y is None else str(y),
+    year=cols[0].selectbox(t("field.year"), [None, *years], format_func=lambda y, everything=t("common.all"): everything if y is None else str(y),
                            key="reg_year"),
     grade=cols[1].selectbox(t("field.grade"), [None, *[g.value for g in Grade]],
-                            format_func=lambda g: t("common.all") if g is None else label("grade", g), key="reg_grade"),
+                            format_func=labeler("grade"), key="reg_grade"),
     status=cols[2].selectbox(t("field.status"), [None, *[x.value for x in FindingStatus]],
-                             format_func=lambda x: t("common.all") if x is None else label("status", x), key="reg_status"),
+                             format_func=labeler("status"), key="reg_status"),
     overdue_only=cols[3].toggle(t("findings.overdue_only"), key="reg_overdue"))
 
 page = st.session_state.get("reg_page", 0)
 with db.session_scope(session.engine()) as s:
-    rows, total = findings.register(s, session.actor_id(), flt, clock.today(), page, PAGE_SIZE)
+    rows, total = findings.register(s, me["id"], flt, clock.today(), page, PAGE_SIZE)
 pages = max(1, -(-total // PAGE_SIZE))
 if page >= pages:
     st.session_state["reg_page"] = page = 0
     with db.session_scope(session.engine()) as s:
-        rows, total = findings.register(s, session.actor_id(), flt, clock.today(), 0, PAGE_SIZE)
+        rows, total = findings.register(s, me["id"], flt, clock.today(), 0, PAGE_SIZE)
 
 st.caption(t("findings.count", total=total, page=page + 1, pages=pages))
 st.dataframe([{t("field.code"): r["code"] or t("finding.draft_code"), t("field.audit"): r["audit"],

@@ -8,8 +8,8 @@ from qms.ui.i18n import t
 from qms.ui.tables import finding_table
 from qms.ui.widgets import date_text, empty, show_flash
 
+me = session.require_user()
 show_flash()
-me = session.current_user()
 st.title(t("home.title"))
 st.subheader(me["full_name"])
 left, right = st.columns(2)

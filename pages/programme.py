@@ -7,6 +7,7 @@ from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.widgets import date_text, empty, label
 
+me = session.require_user()
 st.title(t("programme.title"))
 with db.session_scope(session.engine()) as s:
     years = audits.programme_years(s)
@@ -15,7 +16,7 @@ with db.session_scope(session.engine()) as s:
         st.stop()
     default = years.index(clock.today().year) if clock.today().year in years else 0
     year = st.selectbox(t("field.year"), years, index=default, key="programme_year")
-    plan = audits.programme(s, session.actor_id(), year)
+    plan = audits.programme(s, me["id"], year)
 
 st.markdown(f"**{t('programme.objectives')}:**")
 st.text(plan["objectives"] or "—")

@@ -7,9 +7,10 @@ from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.widgets import date_text, empty, label
 
+me = session.require_user()
 st.title(t("review.title"))
 with db.session_scope(session.engine()) as s:
-    rows = reviews.list_reviews(s, session.actor_id())
+    rows = reviews.list_reviews(s, me["id"])
 if not rows:
     empty("review.none")
 else:

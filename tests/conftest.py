@@ -35,17 +35,30 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_database_url() -> str:
-    """A database of this xdist worker's own on the test server, migrated to head."""
+def fresh_pg_database(purpose: str) -> str:
+    """A new, migrated database on the test server, private to this xdist worker and purpose."""
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(PG_URL).database}_qms_{_worker()}"
+    name = f"{make_url(PG_URL).database}_qms_{purpose}_{_worker()}"
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     db.migrate(db.get_engine(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> str:
+    return fresh_pg_database("unit")
+
+
+def build_demo(url: str) -> str:
+    from qms import demo
+    engine = db.get_engine(url)
+    with Session(engine) as s:
+        demo.build(s)
+    engine.dispose()  # closing the last SQLite connection checkpoints the WAL, so the file can be copied
     return url
 
 

@@ -14,10 +14,12 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from qms import auth, db
+from qms.ui import legacy_pages
 
 # Tells app.py that the cookie routes exist, so sign-in may hand the browser a ticket.
 os.environ["QMS_COOKIE_ROUTES"] = "1"
 APP = Path(__file__).resolve().parents[2] / "app.py"
+legacy_pages.disable()
 
 
 def _secure(request: Request) -> bool:

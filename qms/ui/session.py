@@ -44,13 +44,16 @@ def current_user() -> dict | None:
         if user_id is not None:
             me = _load(user_id)
             if me is not None:
-                sign_in(me, from_cookie=True)
+                sign_in(me)
     return me
 
 
-def sign_in(me: dict, from_cookie: bool = False) -> None:
+def sign_in(me: dict) -> None:
+    """Remember the user; a language picked on the sign-in screen wins over (and updates) the saved one."""
     st.session_state[USER_KEY] = me
-    if not from_cookie or "lang" not in st.session_state:
+    if st.session_state.get("lang_chosen"):
+        set_language(lang())
+    else:
         st.session_state["lang"] = me["language"]
 
 
@@ -79,4 +82,11 @@ def actor_id() -> int:
     return st.session_state[USER_KEY]["id"]
 
 
-__all__ = ["current_user", "sign_in", "sign_out", "set_language", "actor_id", "engine", "lang"]
+def require_user() -> dict:
+    """The signed-in user, or stop the page: a page never renders for nobody, however it was reached."""
+    me = current_user()
+    if me is None:
+        st.stop()
+    return me
+
+

@@ -7,16 +7,20 @@ import streamlit as st
 from qms.config import LANGUAGES
 from qms.ui import browser, session
 from qms.ui.i18n import lang, t
-from qms.ui.widgets import md_escape
+from qms.ui.widgets import labeler, md_escape
+
+
+def _switched(key: str) -> None:
+    if st.session_state.get(key):
+        session.set_language(st.session_state[key])
+        st.session_state["lang_chosen"] = True
 
 
 def language_switch(key: str) -> None:
-    names = {"vi": "Tiếng Việt", "en": "English"}
-    choice = st.segmented_control(t("common.language"), LANGUAGES, format_func=names.get, default=lang(),
-                                  key=key, label_visibility="collapsed")
-    if choice and choice != lang():
-        session.set_language(choice)
-        st.rerun()
+    """Vietnamese / English; the choice follows the user to every screen and is saved as their preference."""
+    st.session_state[key] = lang()  # the language may have changed elsewhere (sign-in, preference)
+    st.segmented_control(t("common.language"), LANGUAGES, format_func=labeler("lang"), key=key,
+                         label_visibility="collapsed", on_change=_switched, args=(key,))
 
 
 def sidebar(me: dict) -> None:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from qms import clock
 from qms.errors import QMSError
+from qms.i18n import t as lookup
 from qms.ui.i18n import error_text, lang, t
 
 T = TypeVar("T")
@@ -21,6 +22,18 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T | 
     except QMSError as exc:
         st.error(error_text(exc), icon=":material/error:")
         return False, None
+
+
+def form_key(name: str) -> str:
+    """A form key that changes after a successful save, so the form starts empty again.
+
+    (clear_on_submit would also wipe the input when a save is refused.)
+    """
+    return f"{name}_{st.session_state.get(f'_form_{name}', 0)}"
+
+
+def reset_form(name: str) -> None:
+    st.session_state[f"_form_{name}"] = st.session_state.get(f"_form_{name}", 0) + 1
 
 
 def flash(text: str) -> None:
@@ -37,6 +50,15 @@ def show_flash() -> None:
 def label(prefix: str, value: str | None) -> str:
     """The translated label of an enum value, e.g. label('role', 'iso_rep')."""
     return t(f"{prefix}.{value}") if value else ""
+
+
+def labeler(prefix: str, none_key: str = "common.all") -> Callable[[Any], str]:
+    """A format_func for enum options, bound to this run's language (it may be called after the run)."""
+    current = lang()
+
+    def fmt(value: Any) -> str:
+        return lookup(none_key, current) if value is None else lookup(f"{prefix}.{value}", current)
+    return fmt
 
 
 def date_text(value) -> str:
