@@ -49,6 +49,15 @@ def fresh_pg_database(purpose: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory, sqlite_template) -> Path:
+    """A migrated SQLite file holding the demo organisation, built once per test session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    build_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
 def pg_database_url() -> str:
     return fresh_pg_database("unit")
 

@@ -26,14 +26,6 @@ def router_always_runs(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo_template(tmp_path_factory, sqlite_template):
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    shutil.copy(sqlite_template, path)
-    build_demo(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
 def pg_demo_url():
     return build_demo(fresh_pg_database("demo"))
 

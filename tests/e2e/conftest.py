@@ -1,0 +1,114 @@
+"""A real server (python -m qms serve) on a demo database, and Debian Chromium driven by Playwright.
+
+Waits follow Streamlit's own e2e suite: the app root carries data-test-script-state, and a run is
+over when it reads "notRunning".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from qms import demo
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("QMS_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, sqlite_demo_template):
+    """The app served on a copy of the demo database; yields its base URL."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is required in CI (apt-get install -y chromium)")
+        pytest.skip(f"{CHROMIUM} not installed: apt-get install -y chromium")
+    path = tmp_path_factory.mktemp("e2e") / "demo.sqlite3"
+    shutil.copy(sqlite_demo_template, path)
+    port = _free_port()
+    env = dict(os.environ, QMS_DATABASE_URL=f"sqlite:///{path}", QMS_LANG="vi")
+    log = open(path.parent / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "qms", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("server did not start: " + (path.parent / "server.log").read_text())
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", base_url=server)
+    p = context.new_page()
+    p.set_default_timeout(20_000)
+    yield p
+    context.close()
+
+
+def wait_for_app(page) -> None:
+    """Wait until the script run is over and the page is connected."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)
+    page.wait_for_timeout(300)  # let the last deltas paint
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)
+
+
+def open_app(page, path: str = "/") -> None:
+    page.goto(path)
+    wait_for_app(page)
+
+
+def sign_in(page, username: str, password: str = demo.DEMO_PASSWORD) -> None:
+    open_app(page)
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_selector("[data-testid='stSidebar']", state="attached")
+    wait_for_app(page)
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+        "[data-testid='stException']").first.inner_text()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,90 @@
+"""Every demo role signs in, opens every page without an exception, and stays signed in across reloads."""
+
+import pytest
+
+from qms import demo
+from qms.ui.nav import visible_paths
+from tests.e2e.conftest import assert_no_exception, open_app, shot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.e2e
+ROLES = {username: [str(r) for r in roles] for username, _n, roles, _u in demo.PEOPLE[:5]}
+
+
+def url_of(path: str) -> str:
+    name = path.removeprefix("pages/").removesuffix(".py")
+    return "/" if name == "home" else f"/{name}"
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_each_role_opens_every_page(page, username):
+    sign_in(page, username)
+    assert page.get_by_role("heading", name="Việc của tôi").is_visible()
+    for path in visible_paths(ROLES[username]):
+        open_app(page, url_of(path))
+        assert page.locator("[data-testid='stSidebar']").is_visible(), path  # still signed in after the load
+        assert_no_exception(page)
+        shot(page, f"{username}_{url_of(path).strip('/') or 'home'}_vi")
+
+
+def test_reload_keeps_the_session_and_sign_out_ends_it(page):
+    sign_in(page, "isorep")
+    assert any(c["name"] == "qms_session" and c["httpOnly"] for c in page.context.cookies())
+    page.reload()
+    wait_for_app(page)
+    assert page.get_by_role("heading", name="Việc của tôi").is_visible()
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_selector("[data-testid='stForm']")
+    wait_for_app(page)
+    assert not any(c["name"] == "qms_session" for c in page.context.cookies())
+    page.reload()
+    wait_for_app(page)
+    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+
+
+def test_wrong_password_is_refused(page):
+    open_app(page)
+    shot(page, "signin_vi")
+    page.get_by_label("Tên đăng nhập").fill("auditor")
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    page.get_by_role("button", name="Đăng nhập").click()
+    wait_for_app(page)
+    assert page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").is_visible()
+    assert page.locator("[data-testid='stSidebar']").count() == 0
+
+
+def test_switch_to_english_everywhere(page):
+    sign_in(page, "admin")
+    page.locator("[data-testid=stSidebar]").get_by_text("English", exact=True).click()
+    wait_for_app(page)
+    assert page.get_by_role("heading", name="My work").is_visible()
+    for path in visible_paths(ROLES["admin"]):
+        open_app(page, url_of(path))
+        assert_no_exception(page)
+        shot(page, f"admin_{url_of(path).strip('/') or 'home'}_en")
+    page.locator("[data-testid=stSidebar]").get_by_text("Tiếng Việt", exact=True).click()  # leave the preference as it was
+    wait_for_app(page)
+
+
+def test_admin_adds_a_unit_and_gets_a_clear_refusal_for_a_duplicate(page):
+    sign_in(page, "admin")
+    open_app(page, "/admin_units")
+    form = page.locator("[data-testid='stForm']").first
+    for code in ("E2E-01", "e2e-01"):
+        form.get_by_label("Mã").fill(code)
+        form.get_by_label("Tên").fill("UBND phường Thử nghiệm")
+        form.get_by_role("button", name="Tạo mới").click()
+        wait_for_app(page)
+    assert page.get_by_text("Mã E2E-01 đã được dùng cho đơn vị khác.").is_visible()
+    assert page.get_by_text("UBND phường Thử nghiệm").count() >= 1
+    shot(page, "admin_units_duplicate_vi")
+
+
+def test_tablet_width(browser, server):
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, base_url=server)
+    page = context.new_page()
+    sign_in(page, "auditor")
+    for path in ("/", "/audit_day", "/findings"):
+        open_app(page, path)
+        assert_no_exception(page)
+        shot(page, f"auditor_{path.strip('/') or 'home'}_768")
+    context.close()
