@@ -1,4 +1,4 @@
-"""Command line: python -m qms init | demo | serve | user add | checklist validate/import/export."""
+"""Command line: python -m qms init | demo | serve | user add | checklist validate | import | export."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from qms import bootstrap, checklist_files, checklists, config, db, demo, units, users
+from qms import bootstrap, checklist_excel, checklist_files, checklists, config, db, demo, units, users
 from qms.errors import QMSError
 from qms.i18n import message, t
 
@@ -82,11 +82,42 @@ def cmd_checklist_validate(args) -> int:
 
 
 def cmd_checklist_import(args) -> int:
+    """A YAML file, or a workbook (our export, or any layout whose headers we recognise)."""
+    path = Path(args.file)
     bootstrap.init()
-    with db.session_scope() as session:
-        result = checklists.load_file(session, args.file)
+    if path.suffix.lower() == ".xlsx":
+        meta = {k: v for k, v in {"id": args.id, "version": args.version, "standard": args.standard,
+                                  "title_vi": args.title_vi, "title_en": args.title_en}.items() if v}
+        built = checklist_excel.import_workbook(path.read_bytes(), args.sheet, meta=meta, header_row=args.header_row)
+        if built.checklist is None:
+            _print_load([checklists.LoadResult(path.name, "invalid", problems=built.problems)])
+            return 1
+        with db.session_scope() as session:
+            result = checklists.store(session, built.checklist, path.name)
+    else:
+        with db.session_scope() as session:
+            result = checklists.load_file(session, path)
     _print_load([result])
     return 1 if result.status == "invalid" else 0
+
+
+def cmd_checklist_export(args) -> int:
+    """Write a stored version (the newest by default) as .xlsx or .yaml, by the output's extension."""
+    bootstrap.init()
+    with db.session_scope() as session:
+        rows = [c for c in checklists.list_checklists(session) if c["code"] == args.code
+                and (args.version is None or c["version"] == args.version)]
+        if not rows:
+            print(t("error.checklist_missing", LANG), file=sys.stderr)
+            return 1
+        document = checklists.document(session, rows[-1]["id"])
+    out = Path(args.output)
+    if out.suffix.lower() == ".xlsx":
+        out.write_bytes(checklist_excel.export(document))
+    else:
+        out.write_text(checklist_files.dump(document), encoding="utf-8")
+    print(t("cli.checklist_exported", LANG, source=args.code, version=rows[-1]["version"], output=str(out)))
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -115,9 +146,18 @@ def parser() -> argparse.ArgumentParser:
     cv = c.add_parser("validate", help="check files; prints FILE:LINE: message per problem, exit 1 if any")
     cv.add_argument("files", nargs="+")
     cv.set_defaults(fn=cmd_checklist_validate)
-    ci = c.add_parser("import", help="load a checklist file as a new version")
+    ci = c.add_parser("import", help="load a checklist file (.yaml or .xlsx) as a new version")
     ci.add_argument("file")
+    ci.add_argument("--sheet", help="workbook sheet (default: 'Checklist' or the first)")
+    ci.add_argument("--header-row", type=int, default=1)
+    for name in ("id", "version", "standard", "title-vi", "title-en"):
+        ci.add_argument(f"--{name}", help="for a workbook without our Info sheet")
     ci.set_defaults(fn=cmd_checklist_import)
+    ce = c.add_parser("export", help="write a checklist version to FILE.xlsx or FILE.yaml")
+    ce.add_argument("code")
+    ce.add_argument("--version")
+    ce.add_argument("-o", "--output", required=True)
+    ce.set_defaults(fn=cmd_checklist_export)
     return p
 
 

@@ -223,3 +223,24 @@ def fingerprint(checklist: dict) -> str:
 
 def question_count(checklist: dict) -> int:
     return sum(len(c["questions"]) for c in checklist["clauses"])
+
+
+def dump(checklist: dict) -> str:
+    """A checklist document as YAML in the bundled files' format (parse_text reads it back unchanged)."""
+    def texts(value: dict) -> dict:
+        return {lang: value[lang] for lang in checklist["languages"]}
+
+    doc = {"id": checklist["id"], "version": checklist["version"], "standard": checklist["standard"],
+           "title": texts(checklist["title"]), "languages": list(checklist["languages"]), "clauses": []}
+    for clause in checklist["clauses"]:
+        entry = {"clause": clause["clause"], "title": texts(clause["title"])}
+        if clause.get("not_applicable"):
+            entry["not_applicable"] = texts(clause["not_applicable"])
+        entry["questions"] = []
+        for q in clause["questions"]:
+            question = {"id": q["id"], "text": texts(q["text"])}
+            if q.get("guidance"):
+                question["guidance"] = texts(q["guidance"])
+            entry["questions"].append(question)
+        doc["clauses"].append(entry)
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,10 @@ from sqlmodel import Session, select
 
 from qms import checklist_files, clock, config, standards
 from qms.checklist_files import Problem
-from qms.models import Audit, Checklist, ChecklistClause, ChecklistItem
+from qms.text import fold
+from qms.errors import NotFound
+from qms.models import Audit, Checklist, ChecklistClause, ChecklistItem, Role
+from qms.permissions import require_role
 
 
 @dataclass
@@ -20,6 +24,11 @@ class LoadResult:
     checklist_id: int | None = None
     version: str | None = None
     problems: list[Problem] = field(default_factory=list)
+
+
+def search_text(item: dict) -> str:
+    """What search matches: id, clause, question and guidance in every language, without accents."""
+    return fold(" ".join(item[k] for k in ("item_key", "clause", "text_vi", "text_en", "guidance_vi", "guidance_en")))
 
 
 def store(session: Session, checklist: dict, source_name: str) -> LoadResult:
@@ -50,10 +59,11 @@ def store(session: Session, checklist: dict, source_name: str) -> LoadResult:
                             "na_justification_en": na.get("en", "")})
         for question in clause["questions"]:
             guidance = question.get("guidance") or {}
-            item_rows.append({"checklist_id": row.id, "item_key": question["id"], "clause": clause["clause"],
-                              "position": position, "text_vi": question["text"].get("vi", ""),
-                              "text_en": question["text"].get("en", ""), "guidance_vi": guidance.get("vi", ""),
-                              "guidance_en": guidance.get("en", "")})
+            item = {"checklist_id": row.id, "item_key": question["id"], "clause": clause["clause"],
+                    "position": position, "text_vi": question["text"].get("vi", ""),
+                    "text_en": question["text"].get("en", ""), "guidance_vi": guidance.get("vi", ""),
+                    "guidance_en": guidance.get("en", "")}
+            item_rows.append(item | {"search_text": search_text(item)})
             position += 1
     session.exec(insert(ChecklistClause), params=clause_rows)
     session.exec(insert(ChecklistItem), params=item_rows)
@@ -106,3 +116,73 @@ def clauses(session: Session, checklist_id: int) -> list[dict]:
 
 def latest_any(session: Session) -> Checklist | None:
     return session.exec(select(Checklist).order_by(Checklist.id.desc())).first()
+
+
+def search(session: Session, checklist_id: int, term: str, limit: int = 200) -> list[dict]:
+    """Questions whose text, guidance, id or clause contain every word of `term`, ignoring accents and case."""
+    query = select(ChecklistItem).where(ChecklistItem.checklist_id == checklist_id)
+    for word in fold(term).split():
+        query = query.where(ChecklistItem.search_text.contains(word, autoescape=True))
+    return [r.model_dump() for r in session.exec(query.order_by(ChecklistItem.position).limit(limit)).all()]
+
+
+def document(session: Session, checklist_id: int) -> dict:
+    """A stored version as a checklist document (the shape checklist_files.parse_text returns)."""
+    row = session.get(Checklist, checklist_id)
+    if row is None:
+        raise NotFound("error.checklist_missing")
+    languages = row.languages.split(",")
+    questions: dict[str, list[dict]] = {}
+    for item in items(session, checklist_id):
+        guidance = {lang: item[f"guidance_{lang}"] for lang in languages}
+        questions.setdefault(item["clause"], []).append({
+            "id": item["item_key"], "text": {lang: item[f"text_{lang}"] for lang in languages},
+            "guidance": guidance if all(guidance.values()) else None})
+    stored = session.exec(select(ChecklistClause).where(ChecklistClause.checklist_id == checklist_id)
+                          .order_by(ChecklistClause.position)).all()
+    clause_docs = [{"clause": c.clause, "title": {lang: getattr(c, f"title_{lang}") for lang in languages},
+                    "not_applicable": {lang: getattr(c, f"na_justification_{lang}") for lang in languages}
+                    if c.na_default else None, "questions": questions.get(c.clause, [])} for c in stored]
+    # "1.0-r2" was stored from a file that said "1.0": export what the file said, so it round-trips.
+    return {"id": row.code, "version": re.sub(r"-r\d+$", "", row.version),
+            "standard": row.standard, "languages": languages,
+            "title": {lang: getattr(row, f"title_{lang}") for lang in languages}, "clauses": clause_docs}
+
+
+def versions(session: Session, code: str) -> list[dict]:
+    """Every stored version of one checklist, oldest first, with the audits that use each."""
+    rows = session.exec(select(Checklist).where(Checklist.code == code).order_by(Checklist.id)).all()
+    out = []
+    for row in rows:
+        used_by = session.exec(select(Audit.code).where(Audit.checklist_id == row.id).order_by(Audit.code)).all()
+        out.append({"id": row.id, "version": row.version, "loaded_at": row.loaded_at, "source": row.source_name,
+                    "audits": list(used_by)})
+    return out
+
+
+def file_problems() -> list[tuple[str, list[Problem]]]:
+    """Bundled files that do not validate, with their problems (the others load as usual)."""
+    bad = []
+    for path in bundled_files():
+        checklist, problems = checklist_files.parse_file(path)
+        if checklist is None:
+            bad.append((path.name, problems))
+    return bad
+
+
+def import_yaml(session: Session, actor_id: int | None, raw: bytes, source_name: str) -> LoadResult:
+    """Validate an uploaded YAML file and, when valid, store it as a version (admin, ISO representative)."""
+    require_role(session, actor_id, Role.admin, Role.iso_rep)
+    text, problems = checklist_files.read_text(raw)
+    checklist = None
+    if text is not None:
+        checklist, problems = checklist_files.parse_text(text)
+    if checklist is None:
+        return LoadResult(source_name, "invalid", problems=problems)
+    return store(session, checklist, source_name)
+
+
+def import_checklist(session: Session, actor_id: int | None, checklist: dict, source_name: str) -> LoadResult:
+    """Store a checklist built from a workbook (already validated row by row)."""
+    require_role(session, actor_id, Role.admin, Role.iso_rep)
+    return store(session, checklist, source_name)

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from datetime import timezone
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -181,6 +181,8 @@ class ChecklistItem(SQLModel, table=True):
     text_en: str = ""
     guidance_vi: str = ""
     guidance_en: str = ""
+    # Accent- and case-folded text of both languages, for "thu tuc" to find "thủ tục" in SQL.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class AuditProgramme(SQLModel, table=True):

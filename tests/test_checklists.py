@@ -33,3 +33,22 @@ def test_bad_file_is_reported_and_others_load(session, tmp_path, monkeypatch):
     assert [r.status for r in results] == ["invalid", "loaded"]
     assert results[0].problems[0].key == "checklist.err.yaml"
     assert session.exec(select(func.count()).select_from(ChecklistItem)).one() == 1
+
+
+def test_accent_insensitive_search_in_both_languages(session):
+    checklists.load_bundled(session)
+    iso = checklists.latest(session, "tcvn-iso-9001-2015").id
+    folded = checklists.search(session, iso, "phieu kiem soat")
+    accented = checklists.search(session, iso, "Phiếu KIỂM SOÁT")
+    assert folded and [i["id"] for i in folded] == [i["id"] for i in accented]
+    assert checklists.search(session, iso, "thu tuc") and checklists.search(session, iso, "phieu xin loi")
+    assert {i["clause"] for i in checklists.search(session, iso, "climate change")} >= {"4.1"}
+    assert checklists.search(session, iso, "100%_") == []
+
+
+def test_stored_version_exports_to_the_same_document(session):
+    from qms import checklist_files
+    checklists.load_bundled(session)
+    row = checklists.latest(session, "tthc-process-audit")
+    original, _ = checklist_files.parse_file(config.CHECKLIST_DIR / "tthc-process-audit.yaml")
+    assert checklist_files.fingerprint(checklists.document(session, row.id)) == checklist_files.fingerprint(original)

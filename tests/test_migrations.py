@@ -5,8 +5,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from qms import bootstrap, db, demo
-from qms.models import Finding, Response, Unit
+import pytest
+
+from qms import bootstrap, checklists, db, demo
+from qms.models import ChecklistItem, Finding, Response, Unit
+from tests.conftest import BACKENDS
 from sqlmodel import Session, func, select
 
 
@@ -16,16 +19,41 @@ def test_models_match_migrations(engine):
     assert diff == []
 
 
-def test_upgrade_keeps_existing_data(tmp_path):
-    engine = db.get_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+@pytest.fixture(params=BACKENDS)
+def old_engine(request, tmp_path):
+    """An empty database at the first revision."""
+    if request.param == "sqlite":
+        engine = db.get_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    else:
+        admin = db.get_engine(request.getfixturevalue("pg_database_url"))
+        with admin.begin() as conn:  # start below head on the worker's database
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine = admin
     db.migrate(engine, "0001")
-    with engine.begin() as conn:  # rows written the way revision 0001 stored them
-        conn.execute(text("INSERT INTO unit (code, name, type, active) VALUES ('SNV', 'Sở Nội vụ', 'department', 1)"))
-        conn.execute(text("INSERT INTO setting (key, value) VALUES ('plan_due_days', '20')"))
-    bootstrap.init(engine)
-    assert db.current_revision(engine) == db.head_revision(engine)
-    with Session(engine) as session:
+    yield engine
+    if request.param != "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.migrate(engine)
+
+
+def test_upgrade_keeps_existing_data(old_engine):
+    with old_engine.begin() as conn:  # rows written the way revision 0001 stored them
+        conn.execute(text("INSERT INTO unit (code, name, type, active) VALUES ('SNV', 'Sở Nội vụ', 'department', true)"))
+        conn.execute(text("INSERT INTO checklist (code, version, standard, title_vi, title_en, languages, "
+                          "source_name, source_sha256) VALUES ('c', '1', 'ISO 9001:2015', 'Tên', 'Name', 'vi,en', "
+                          "'c.yaml', 'x')"))
+        conn.execute(text("INSERT INTO checklistitem (checklist_id, item_key, clause, position, text_vi, text_en, "
+                          "guidance_vi, guidance_en) VALUES (1, 'Q1', '8.5.1', 0, 'Phiếu kiểm soát quá trình?', "
+                          "'Process-control slip?', 'Xem hồ sơ', 'See dossiers')"))
+    bootstrap.init(old_engine)
+    assert db.current_revision(old_engine) == db.head_revision(old_engine)
+    with Session(old_engine) as session:
         assert session.exec(select(Unit.name)).all() == ["Sở Nội vụ"]
+        item = session.exec(select(ChecklistItem).where(ChecklistItem.item_key == "Q1")).one()
+        assert item.text_vi == "Phiếu kiểm soát quá trình?"
+        assert "phieu kiem soat qua trinh" in item.search_text  # 0002 backfilled the search text
+        assert checklists.search(session, item.checklist_id, "PHIẾU kiem soat")[0]["item_key"] == "Q1"
 
 
 def test_init_is_idempotent_on_a_full_database(engine):

@@ -28,7 +28,7 @@ def catalog(lang: str) -> dict[str, str]:
         return _flatten(tomllib.load(fh))
 
 
-def t(key: str, lang: str, **params: object) -> str:
+def t(key: str, lang: str, /, **params: object) -> str:
     """The text for `key` in `lang`; a missing key shows itself rather than crash a screen."""
     text = catalog(lang if lang in LANGUAGES else "vi").get(key)
     if text is None:

@@ -14,7 +14,7 @@ def lang() -> str:
     return st.session_state["lang"]
 
 
-def t(key: str, **params: object) -> str:
+def t(key: str, /, **params: object) -> str:
     return lookup(key, lang(), **params)
 
 

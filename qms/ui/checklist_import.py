@@ -1,0 +1,102 @@
+"""The import panel of the Checklists screen: YAML validated as is; Excel mapped column by column with a preview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from qms import checklist_excel, checklists, db
+from qms.errors import QMSError
+from qms.ui import session
+from qms.ui.i18n import error_text, t
+from qms.ui.widgets import attempt, flash
+
+
+def problem_table(source: str, problems) -> None:
+    """Problems as FILE:LINE: message rows (plain cells, never HTML)."""
+    st.dataframe(pd.DataFrame([{t("checklists.line"): p.line, t("checklists.problem"): t(p.key, **p.params)}
+                               for p in problems]), hide_index=True, width="stretch")
+    st.caption(t("checklists.problems_in", source=source, n=len(problems)))
+
+
+def _report(result: checklists.LoadResult) -> None:
+    if result.status == "invalid":
+        st.error(t("checklists.invalid", source=result.source), icon=":material/error:")
+        problem_table(result.source, result.problems)
+    else:
+        flash(t(f"cli.checklist_{result.status}", source=result.source, version=result.version))
+        st.rerun()
+
+
+def yaml_import(me: dict, upload) -> None:
+    with db.session_scope(session.engine()) as s:
+        ok, result = attempt(checklists.import_yaml, s, me["id"], upload.getvalue(), upload.name)
+    if ok:
+        _report(result)
+
+
+def excel_import(me: dict, upload) -> None:
+    try:
+        sheets, info = checklist_excel.read(upload.getvalue())
+    except QMSError as exc:
+        st.error(error_text(exc), icon=":material/error:")
+        return
+    sheets = [s for s in sheets if s.rows]
+    if not sheets:
+        st.error(t("checklist.err.no_rows"))
+        return
+    names = [s.name for s in sheets]
+    left, right = st.columns(2)
+    name = left.selectbox(t("checklists.sheet"), names, key="xl_sheet")
+    sheet = sheets[names.index(name)]
+    header_row = right.number_input(t("checklists.header_row"), 1, max(1, len(sheet.rows)), 1, key="xl_header")
+    header = sheet.rows[header_row - 1] or []
+    guessed = checklist_excel.guess_mapping(header)
+    columns = [None, *range(len(header))]
+    st.markdown(f"**{t('checklists.mapping')}**")
+    mapping: dict[str, int] = {}
+    cols = st.columns(5)
+    for n, role in enumerate(checklist_excel.ROLES):
+        choice = cols[n % 5].selectbox(
+            t(f"checklists.role.{role}"), columns, index=columns.index(guessed.get(role)), key=f"xl_map_{role}",
+            format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i]}")
+        if choice is not None:
+            mapping[role] = choice
+    default_id = Path(upload.name).stem.lower().replace(" ", "-")
+    meta_cols = st.columns(3)
+    meta = {"id": meta_cols[0].text_input(t("checklists.code"), info.get("id", default_id), key="xl_id"),
+            "version": meta_cols[1].text_input(t("checklists.version"), info.get("version", "1.0"), key="xl_version"),
+            "standard": meta_cols[2].text_input(t("checklists.standard"), info.get("standard", "TCVN ISO 9001:2015"),
+                                                key="xl_standard"),
+            "title_vi": st.text_input(t("checklists.title_vi"), info.get("title_vi", ""), key="xl_title_vi"),
+            "title_en": st.text_input(t("checklists.title_en"), info.get("title_en", ""), key="xl_title_en")}
+    body = sheet.rows[header_row:]
+    st.markdown(f"**{t('checklists.preview')}**")
+    preview = [{t(f"checklists.role.{role}"): (row[i] if i < len(row) else "") for role, i in mapping.items()}
+               for row in body[:10] if row]
+    st.dataframe(pd.DataFrame(preview), hide_index=True, width="stretch")
+    result = checklist_excel.build(body, mapping, meta, header_row)
+    if result.problems:
+        st.error(t("checklists.rows_with_problems", n=len(result.problems)), icon=":material/error:")
+        problem_table(upload.name, result.problems)
+        return
+    st.success(t("checklists.ready", questions=result.rows, clauses=len(result.checklist["clauses"])))
+    if st.button(t("checklists.import_now"), type="primary", key="xl_import"):
+        with db.session_scope(session.engine()) as s:
+            ok, loaded = attempt(checklists.import_checklist, s, me["id"], result.checklist, upload.name)
+        if ok:
+            _report(loaded)
+
+
+def import_panel(me: dict) -> None:
+    st.caption(t("checklists.import_help"))
+    upload = st.file_uploader(t("checklists.file"), type=["yaml", "yml", "xlsx"], key="checklist_upload")
+    if upload is None:
+        return
+    if upload.name.lower().endswith(".xlsx"):
+        excel_import(me, upload)
+    else:
+        yaml_import(me, upload)
+
