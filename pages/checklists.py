@@ -46,7 +46,7 @@ with tabs[0]:
     with db.session_scope(session.engine()) as s:
         clause_rows = checklists.clauses(s, version_id)
         item_rows = checklists.search(s, version_id, term) if term.strip() else checklists.items(s, version_id)
-    st.caption(t("checklists.summary", questions=len(item_rows), clauses=len(clause_rows)))
+    st.caption(t("checklists.summary", questions=len(item_rows), clauses=len({i["clause"] for i in item_rows})))
     reference = standards.clauses()
     for group in sorted({standards.group_of(c["clause"]) for c in clause_rows}, key=int):
         in_group = [c for c in clause_rows if standards.group_of(c["clause"]) == group]

@@ -52,3 +52,11 @@ def assignments(session: Session, actor_id: int, include_all: bool = False) -> l
     rows = session.exec(query.order_by(AuditUnit.audit_date, Audit.code, Unit.code)).all()
     return [{"audit": a, "status": st, "unit_code": uc, "unit": un, "audit_unit_id": au, "date": d,
              "answered": n, "total": total} for a, st, uc, un, au, d, n, total in rows]
+
+
+def audit_units(session: Session, audit_id: int) -> list[dict]:
+    """The units of one audit, in unit-code order."""
+    rows = session.exec(select(AuditUnit.id, Unit.code, Unit.name, AuditUnit.audit_date)
+                        .join(Unit, Unit.id == AuditUnit.unit_id).where(AuditUnit.audit_id == audit_id)
+                        .order_by(Unit.code)).all()
+    return [{"id": i, "code": c, "name": n, "date": d} for i, c, n, d in rows]

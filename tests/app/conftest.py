@@ -69,7 +69,8 @@ def start(lang: str | None = None) -> AppTest:
     return at.run()
 
 
-def sign_in(username: str, password: str = demo.DEMO_PASSWORD, lang: str | None = None) -> AppTest:
+def sign_in(username: str, password: str = demo.DEMO_PASSWORD, lang: str | None = "vi") -> AppTest:
+    """Sign in through the form; the language is picked on the sign-in screen unless `lang` is None."""
     at = start(lang)
     at.text_input(key="signin_username").input(username)
     at.text_input(key="signin_password").input(password)

@@ -1,0 +1,44 @@
+"""Checklists and tailoring screens through AppTest."""
+
+from sqlmodel import Session, select
+
+from qms import db
+from qms.models import Audit, ClauseExclusion
+from tests.app.conftest import by_label, no_errors, sign_in, texts
+
+
+def test_search_without_accents_and_versions(demo_url):
+    at = sign_in("auditor")
+    at.switch_page("pages/checklists.py").run()
+    no_errors(at)
+    assert "176" in at.caption[0].value or any("176" in c.value for c in at.caption)
+    at.text_input(key="checklist_search").input("phieu xin loi").run()
+    no_errors(at)
+    shown = [e.label for e in at.expander]
+    assert shown and all("(0)" not in label for label in shown)
+    assert len(shown) < 20
+    assert not [tab for tab in at.tabs if tab.label == "Nhập"]  # auditors read, they do not import
+
+
+def test_iso_rep_sees_import_and_english_titles(demo_url):
+    at = sign_in("isorep", lang="en")
+    at.switch_page("pages/checklists.py").run()
+    no_errors(at)
+    assert [tab.label for tab in at.tabs] == ["Questions", "Versions", "Export", "Import"]
+    assert any(e.label.startswith("4.1 Understanding the organization") for e in at.expander)
+
+
+def test_saving_the_proposed_scope_keeps_8_3_with_its_justification(writable_demo_url):
+    at = sign_in("isorep")
+    at.switch_page("pages/programme.py").run()
+    no_errors(at)
+    with Session(db.get_engine(writable_demo_url)) as s:
+        audit = s.exec(select(Audit).where(Audit.status == "in_progress")).one()
+    by_label(at.selectbox, "Cuộc đánh giá").select(audit.id).run()
+    by_label(at.button, "Lưu").click().run()
+    at.run()
+    no_errors(at)
+    with Session(db.get_engine(writable_demo_url)) as s:
+        saved = s.exec(select(ClauseExclusion).where(ClauseExclusion.audit_id == audit.id)).all()
+    assert {e.clause for e in saved} == {f"8.3.{n}" for n in range(1, 7)}  # the proposed defaults, saved
+    assert all(e.justification for e in saved)
