@@ -42,3 +42,18 @@ def test_saving_the_proposed_scope_keeps_8_3_with_its_justification(writable_dem
         saved = s.exec(select(ClauseExclusion).where(ClauseExclusion.audit_id == audit.id)).all()
     assert {e.clause for e in saved} == {f"8.3.{n}" for n in range(1, 7)}  # the proposed defaults, saved
     assert all(e.justification for e in saved)
+
+
+def test_a_bad_bundled_file_is_listed_with_its_problems(demo_url, tmp_path, monkeypatch):
+    import shutil
+
+    from qms import config
+    for path in config.CHECKLIST_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "hong.yaml").write_text("id: x\nversion: [1\n", encoding="utf-8")
+    monkeypatch.setattr(config, "CHECKLIST_DIR", tmp_path)
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    no_errors(at)
+    assert at.expander[0].label == "Tệp hong.yaml có lỗi nên không được nạp"
+    assert any("176" in c.value for c in at.caption)  # the good files are there as usual
