@@ -1,4 +1,4 @@
-"""Findings: the register, filtered and paged in SQL within the viewer's scope."""
+"""Findings: raised from answers as drafts on audit day; the register, filtered and paged in SQL within scope."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from qms import scope
-from qms.models import Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, Unit
-from qms.permissions import require_role
+from qms import changelog, clock, responses, scope
 from qms.audits import READERS
+from qms.errors import NotFound, PermissionDenied, ValidationError
+from qms.models import (Audit, AuditProgramme, AuditUnit, ChecklistItem, Finding, FindingStatus, Grade, Response,
+                        Result, Unit)
+from qms.permissions import require_role
+from qms.text import nfc
 
 
 @dataclass
@@ -46,3 +49,80 @@ def register(session: Session, actor_id: int, flt: RegisterFilter, today: date, 
              "grade": f.grade, "status": f.status, "statement": f.statement, "due": f.plan_due,
              "overdue": bool(f.status == FindingStatus.issued and f.plan_due and f.plan_due < today)}
             for f, unit_name, audit_code in rows], total
+
+
+GRADE_OF_RESULT = {Result.nc_major: Grade.major, Result.nc_minor: Grade.minor,
+                   Result.observation: Grade.observation, Result.ofi: Grade.ofi}
+PREFIX = {Grade.major: "NC", Grade.minor: "NC", Grade.observation: "OBS", Grade.ofi: "OFI"}
+
+
+def raise_from_response(session: Session, actor_id: int, response_id: int) -> int:
+    """A draft finding prefilled from an answer: unit, clause, question, grade and evidence."""
+    response = session.get(Response, response_id)
+    if response is None:
+        raise NotFound("error.answer_missing")
+    ctx = responses.context(session, response.audit_unit_id)
+    if not responses.may_answer(session, actor_id, ctx):
+        raise PermissionDenied("error.not_assigned")
+    if ctx.audit.status not in responses.OPEN:
+        raise ValidationError("error.audit_locked")
+    existing = session.exec(select(Finding.id).where(Finding.response_id == response_id)).first()
+    if existing is not None:
+        return existing
+    item = session.get(ChecklistItem, response.item_id)
+    grade = GRADE_OF_RESULT.get(Result(response.result), Grade.minor)
+    finding = Finding(audit_unit_id=response.audit_unit_id, clause=item.clause, item_id=item.id,
+                      response_id=response.id, grade=grade, statement=response.evidence or item.text_vi,
+                      evidence="\n".join(x for x in (response.evidence, response.records_sampled) if x),
+                      requirement_ref=f"TCVN ISO 9001:2015, {item.clause}", status=FindingStatus.draft,
+                      created_by_id=actor_id, created_at=clock.now())
+    session.add(finding)
+    session.flush()
+    changelog.record(session, "finding", finding.id, actor_id, {"status": (None, FindingStatus.draft),
+                                                                "grade": (None, grade)})
+    session.commit()
+    return finding.id
+
+
+def update_draft(session: Session, actor_id: int, finding_id: int, grade: str, statement: str, evidence: str,
+                 requirement_ref: str) -> None:
+    """Edit a draft finding (grade, statement, evidence, requirement); issued findings are fixed."""
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise NotFound("error.finding_missing")
+    ctx = responses.context(session, finding.audit_unit_id)
+    if not responses.may_answer(session, actor_id, ctx):
+        raise PermissionDenied("error.not_assigned")
+    if finding.status != FindingStatus.draft or ctx.audit.status not in responses.OPEN:
+        raise ValidationError("error.finding_not_draft")
+    if grade not in [g.value for g in Grade]:
+        raise ValidationError("error.grade_invalid")
+    statement = nfc(statement)
+    if not statement:
+        raise ValidationError("error.statement_required")
+    changes = changelog.diff(finding, {"grade": grade, "statement": statement, "evidence": nfc(evidence),
+                                       "requirement_ref": nfc(requirement_ref)})
+    if changes:
+        finding.version += 1
+        session.add(finding)
+        changelog.record(session, "finding", finding.id, actor_id, changes)
+        session.commit()
+
+
+def delete_draft(session: Session, actor_id: int, finding_id: int) -> None:
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise NotFound("error.finding_missing")
+    ctx = responses.context(session, finding.audit_unit_id)
+    if not responses.may_answer(session, actor_id, ctx):
+        raise PermissionDenied("error.not_assigned")
+    if finding.status != FindingStatus.draft:
+        raise ValidationError("error.finding_not_draft")
+    changelog.record(session, "finding", finding.id, actor_id, {"deleted": (finding.statement, None)})
+    session.delete(finding)
+    session.commit()
+
+
+def for_audit_unit(session: Session, audit_unit_id: int) -> list[dict]:
+    rows = session.exec(select(Finding).where(Finding.audit_unit_id == audit_unit_id).order_by(Finding.id)).all()
+    return [f.model_dump() for f in rows]

@@ -114,3 +114,27 @@ def make_user(session):
     def make(username: str, *roles: str, unit_ids: list[int] | None = None) -> int:
         return users.create_user(session, None, username, username.title(), "password-123", list(roles), unit_ids)
     return make
+
+
+@pytest.fixture
+def org(session, admin_id, make_user):
+    """A small agency: two departments (one with a division), an ISO rep, two auditors, an auditee, a 2026 audit."""
+    from datetime import date
+
+    from qms import checklists, planning, units
+    checklists.load_bundled(session)
+    root = units.create_unit(session, admin_id, "UBND", "UBND tỉnh", "province")
+    a = units.create_unit(session, admin_id, "SKHCN", "Sở Khoa học và Công nghệ", "department", root)
+    a_div = units.create_unit(session, admin_id, "SKHCN-VP", "Văn phòng Sở", "division", a)
+    b = units.create_unit(session, admin_id, "SNV", "Sở Nội vụ", "department", root)
+    rep = make_user("isorep", Role.iso_rep)
+    lead = make_user("lead", Role.auditor, unit_ids=[b])
+    second = make_user("second", Role.auditor, unit_ids=[a])
+    auditee = make_user("auditee", Role.auditee, unit_ids=[a])
+    viewer = make_user("viewer", Role.viewer)
+    planning.create_programme(session, rep, 2026, "Mọi đơn vị một lần")
+    checklist = checklists.latest(session, "tcvn-iso-9001-2015").id
+    audit = planning.create_audit(session, rep, 2026, "Đánh giá nội bộ 2026", checklist, date(2026, 11, 1),
+                                  date(2026, 11, 30), lead, [lead, second])
+    return {"root": root, "a": a, "a_div": a_div, "b": b, "rep": rep, "lead": lead, "second": second,
+            "auditee": auditee, "viewer": viewer, "admin": admin_id, "audit": audit, "checklist": checklist}

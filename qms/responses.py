@@ -1,0 +1,161 @@
+"""Answers on audit day: saved one by one the moment they are entered, never silently overwritten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from qms import changelog, clock, standards, tailoring
+from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
+from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Role,
+                        Unit, User)
+from qms.permissions import roles_of
+from qms.text import nfc
+
+RESULTS = [r.value for r in Result]
+FIELDS = ("result", "evidence", "records_sampled", "interviewed")
+OPEN = (AuditStatus.planned, AuditStatus.in_progress)
+
+
+class EditConflict(QMSError):
+    """Someone else saved this answer after it was loaded; both versions travel with the error."""
+
+    def __init__(self, mine: dict, theirs: dict) -> None:
+        super().__init__("error.edit_conflict", who=theirs.get("answered_by", ""))
+        self.mine, self.theirs = mine, theirs
+
+
+@dataclass
+class Context:
+    audit: Audit
+    audit_unit: AuditUnit
+
+
+def context(session: Session, audit_unit_id: int) -> Context:
+    row = session.get(AuditUnit, audit_unit_id)
+    if row is None:
+        raise NotFound("error.audit_unit_missing")
+    return Context(session.get(Audit, row.audit_id), row)
+
+
+def may_answer(session: Session, actor_id: int, ctx: Context) -> bool:
+    """The unit's auditors and the audit's lead auditor answer; nobody else."""
+    if Role.auditor not in roles_of(session, actor_id):
+        return False
+    if ctx.audit.lead_auditor_id == actor_id:
+        return True
+    return session.exec(select(AuditUnitAuditor).where(AuditUnitAuditor.audit_unit_id == ctx.audit_unit.id,
+                                                       AuditUnitAuditor.user_id == actor_id)).first() is not None
+
+
+def _require_answerer(session: Session, actor_id: int, ctx: Context) -> None:
+    if not may_answer(session, actor_id, ctx):
+        raise PermissionDenied("error.not_assigned")
+    if ctx.audit.status not in OPEN:
+        raise ValidationError("error.audit_locked")
+
+
+def _as_dict(session: Session, row: Response | None) -> dict:
+    if row is None:
+        return {"id": None, "version": 0, "result": Result.not_audited.value, "evidence": "", "records_sampled": "",
+                "interviewed": "", "answered_by": "", "answered_at": None}
+    who = session.get(User, row.answered_by_id) if row.answered_by_id else None
+    return {"id": row.id, "version": row.version, "result": row.result, "evidence": row.evidence,
+            "records_sampled": row.records_sampled, "interviewed": row.interviewed,
+            "answered_by": who.full_name if who else "", "answered_at": row.answered_at}
+
+
+def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, values: dict, expected_version: int) -> dict:
+    """Save one answer. `expected_version` is the version the auditor saw (0: none yet); a newer one raises EditConflict."""
+    ctx = context(session, audit_unit_id)
+    _require_answerer(session, actor_id, ctx)
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.checklist_id != ctx.audit.checklist_id:
+        raise NotFound("error.item_missing")
+    clean = {k: nfc(values[k]) for k in FIELDS if k in values}
+    if "result" in clean and clean["result"] not in RESULTS:
+        raise ValidationError("error.result_invalid")
+    row = session.exec(select(Response).where(Response.audit_unit_id == audit_unit_id,
+                                              Response.item_id == item_id)).first()
+    current = _as_dict(session, row)
+    if current["version"] != expected_version:
+        raise EditConflict({**current, **clean}, current)
+    now = clock.now()
+    if row is None:
+        row = Response(audit_unit_id=audit_unit_id, item_id=item_id, answered_by_id=actor_id, answered_at=now,
+                       version=1, **clean)
+        session.add(row)
+        session.flush()
+        changes = {k: (None, v) for k, v in clean.items()}
+    else:
+        changes = {k: (getattr(row, k), v) for k, v in clean.items() if getattr(row, k) != v}
+        if not changes:
+            return current
+        # The version check and the write are one statement, so two saves racing cannot both win.
+        done = session.exec(update(Response).where(Response.id == row.id, Response.version == expected_version)
+                            .values(**clean, version=expected_version + 1, answered_by_id=actor_id, answered_at=now))
+        if done.rowcount != 1:
+            session.rollback()
+            latest = session.exec(select(Response).where(Response.id == row.id)).one()
+            raise EditConflict({**current, **clean}, _as_dict(session, latest))
+        session.expire(row)
+    changelog.record(session, "response", row.id, actor_id, changes)
+    if ctx.audit.status == AuditStatus.planned:
+        ctx.audit.status = AuditStatus.in_progress
+        session.add(ctx.audit)
+        changelog.record(session, "audit", ctx.audit.id, actor_id, {"status": (AuditStatus.planned, AuditStatus.in_progress)})
+    session.commit()
+    return _as_dict(session, session.get(Response, row.id))
+
+
+def sheet(session: Session, audit_unit_id: int) -> list[dict]:
+    """Every in-scope question of a unit with its current answer, in checklist order."""
+    ctx = context(session, audit_unit_id)
+    scope = tailoring.scope(session, ctx.audit.id, audit_unit_id)
+    in_scope = set(scope["in_scope"])
+    rows = session.exec(select(ChecklistItem, Response).outerjoin(
+        Response, (Response.item_id == ChecklistItem.id) & (Response.audit_unit_id == audit_unit_id))
+        .where(ChecklistItem.checklist_id == ctx.audit.checklist_id).order_by(ChecklistItem.position)).all()
+    out = []
+    for item, response in rows:
+        if item.clause not in in_scope:
+            continue
+        out.append(item.model_dump(exclude={"search_text"}) | {"answer": _as_dict(session, response)})
+    return out
+
+
+def progress(rows: list[dict]) -> dict:
+    """Answered / total per unit and per clause (from `sheet` rows)."""
+    by_clause: dict[str, list[int]] = {}
+    for row in rows:
+        done = row["answer"]["result"] != Result.not_audited or row["answer"]["version"] > 0
+        counts = by_clause.setdefault(row["clause"], [0, 0])
+        counts[0] += int(done)
+        counts[1] += 1
+    answered = sum(c[0] for c in by_clause.values())
+    return {"answered": answered, "total": len(rows),
+            "clauses": {k: {"answered": v[0], "total": v[1]}
+                        for k, v in sorted(by_clause.items(), key=lambda kv: standards.clause_sort_key(kv[0]))}}
+
+
+def unanswered(session: Session, audit_unit_id: int) -> int:
+    """In-scope questions of a unit with no saved answer."""
+    rows = sheet(session, audit_unit_id)
+    return sum(1 for r in rows if r["answer"]["version"] == 0)
+
+
+def my_units(session: Session, actor_id: int) -> list[dict]:
+    """Units in open audits that the actor may answer (assigned, or lead of the audit), today's first."""
+    if Role.auditor not in roles_of(session, actor_id):
+        return []
+    assigned = select(AuditUnitAuditor.audit_unit_id).where(AuditUnitAuditor.user_id == actor_id)
+    rows = session.exec(select(AuditUnit, Audit, Unit).join(Audit, Audit.id == AuditUnit.audit_id)
+                        .join(Unit, Unit.id == AuditUnit.unit_id)
+                        .where(Audit.status.in_(list(OPEN)),
+                               (Audit.lead_auditor_id == actor_id) | AuditUnit.id.in_(assigned))
+                        .order_by(AuditUnit.audit_date, Audit.code, Unit.code)).all()
+    return [{"audit_unit_id": au.id, "audit_id": a.id, "audit": a.code, "title": a.title, "unit": u.name,
+             "unit_code": u.code, "date": au.audit_date, "lead": a.lead_auditor_id == actor_id}
+            for au, a, u in rows]
