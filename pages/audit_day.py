@@ -1,39 +1,104 @@
-"""Audit day: the units I audit in open audits, today's first, with progress."""
+"""Audit day: my units today first, then walk a unit's checklist; every answer is saved as it is entered."""
 
 import streamlit as st
 
-from qms import audits, clock, db
-from qms.models import Role
+from qms import clock, db, responses, standards
 from qms.ui import session
-from qms.ui.i18n import t
-from qms.ui.widgets import date_text, empty, label
+from qms.ui.answer_card import card, conflict_box, messages
+from qms.ui.audit_panels import findings_panel, meetings_panel, report_panel
+from qms.ui.i18n import lang, t
+from qms.ui.widgets import date_text, empty, labeler, show_flash
 
 me = session.require_user()
+show_flash()
 st.title(t("audit_day.title"))
-show_all = Role.iso_rep in me["roles"] and st.toggle(t("audit_day.show_all"), key="audit_day_all")
 with db.session_scope(session.engine()) as s:
-    rows = audits.assignments(s, me["id"], include_all=show_all or Role.auditor not in me["roles"])
+    mine = responses.my_units(s, me["id"])
+if not mine:
+    empty("audit_day.none")
+    st.stop()
 
 today = clock.today()
-todays = [r for r in rows if r["date"] == today]
-st.subheader(t("audit_day.today", date=date_text(today)))
-if not todays:
-    empty("audit_day.none_today")
+mine.sort(key=lambda u: (u["date"] != today, u["date"] or today, u["audit"], u["unit_code"]))
+by_id = {u["audit_unit_id"]: u for u in mine}
+au = st.selectbox(t("audit_day.pick_unit"), list(by_id), key="audit_unit",
+                  format_func=lambda i, today_word=t("audit_day.today_word"): (
+                      f"{by_id[i]['audit']} · {by_id[i]['unit']} · "
+                      f"{today_word if by_id[i]['date'] == today else date_text(by_id[i]['date'])}"))
+unit = by_id[au]
+with db.session_scope(session.engine()) as s:
+    ctx = responses.context(s, au)
+    rows = responses.sheet(s, au)
+status = ctx.audit.status
+editable = status in responses.OPEN
+done = responses.progress(rows)
+st.progress(done["answered"] / max(done["total"], 1),
+            text=t("audit_day.progress", answered=done["answered"], total=done["total"]))
+if not editable:
+    st.info(t("audit_day.locked"), icon=":material/lock:")
+messages()
+conflict_box()
 
+walk, found_tab, meeting_tab, *lead_tab = st.tabs(
+    [t("audit_day.walk"), t("audit_day.findings"), t("audit_day.meetings")] + ([t("audit_day.report")] if unit["lead"] else []))
 
-def show(rows):
-    st.dataframe([{t("field.audit"): r["audit"], t("field.status"): label("audit_status", r["status"]),
-                   t("field.unit"): f"{r['unit_code']} – {r['unit']}", t("field.date"): date_text(r["date"]),
-                   t("home.progress"): r["answered"] / r["total"] if r["total"] else 0.0} for r in rows],
-                 hide_index=True, width="stretch",
-                 column_config={t("home.progress"): st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                                     max_value=1)})
+with walk:
+    left, right = st.columns([2, 1])
+    show = left.segmented_control(t("audit_day.filter"), ["all", "open", "findings"], default="all",
+                                  format_func=labeler("audit_day.show"), key="answer_filter")
+    groups = sorted({standards.group_of(r["clause"]) for r in rows}, key=int)
+    titles = standards.clauses()
+    group = right.selectbox(t("audit_day.group"), [None, *groups], key="answer_group",
+                            format_func=lambda g, everything=t("common.all"): everything if g is None else
+                            f"{g}. {titles[g]['title_' + lang()]}")
+    visible = [r for r in rows if (group is None or standards.group_of(r["clause"]) == group)
+               and (show != "open" or r["answer"]["version"] == 0)
+               and (show != "findings" or r["answer"]["result"] in ("nc_major", "nc_minor", "observation", "ofi"))]
+    if not visible:
+        empty("audit_day.nothing_to_show")
+    else:
+        ids = [r["id"] for r in visible]
+        current = st.session_state.get("answer_item")
+        if current not in ids:
+            current = ids[0]
+        clause_progress = done["clauses"]
+        marks = {r["id"]: ("✓" if r["answer"]["version"] else "○") for r in visible}
+        current = st.selectbox(t("audit_day.question"), ids, index=ids.index(current), key="answer_item_pick",
+                               format_func=lambda i, rows_by={r["id"]: r for r in visible}: (
+                                   f"{marks[i]} {rows_by[i]['item_key']} — "
+                                   f"{(rows_by[i]['text_' + lang()] or rows_by[i]['text_vi'])[:70]}"))
+        st.session_state["answer_item"] = current
+        row = next(r for r in visible if r["id"] == current)
+        c = clause_progress[row["clause"]]
+        st.caption(t("audit_day.clause_progress", clause=row["clause"], answered=c["answered"], total=c["total"]))
+        with st.container(border=True):
+            card(au, row, editable)
+        back, forward, jump = st.columns(3)
+        position = ids.index(current)
 
+        def go(item_id):
+            st.session_state["answer_item"] = item_id
+            st.session_state.pop("answer_item_pick", None)
 
-if todays:
-    show(todays)
-st.subheader(t("audit_day.all"))
-if rows:
-    show(rows)
-else:
-    empty("audit_day.none")
+        back.button(t("common.previous"), disabled=position == 0, on_click=go, args=(ids[max(position - 1, 0)],),
+                    width="stretch", icon=":material/arrow_back:")
+        forward.button(t("common.next"), disabled=position + 1 >= len(ids), width="stretch",
+                       on_click=go, args=(ids[min(position + 1, len(ids) - 1)],), icon=":material/arrow_forward:")
+        pending = [r["id"] for r in rows if r["answer"]["version"] == 0]
+        after = [i for i in pending if i in ids[position + 1:]] or [i for i in pending if i in ids] or pending
+
+        def go_open(item_id):
+            if item_id not in ids:  # the next open question is hidden by the filters: show everything
+                st.session_state["answer_filter"], st.session_state["answer_group"] = "all", None
+            go(item_id)
+
+        jump.button(t("audit_day.next_open"), disabled=not pending, width="stretch", type="primary",
+                    on_click=go_open, args=(after[0] if after else current,), icon=":material/skip_next:")
+
+with found_tab:
+    findings_panel(au, editable)
+with meeting_tab:
+    meetings_panel(au, editable)
+if lead_tab:
+    with lead_tab[0]:
+        report_panel(ctx.audit.id, status)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from qms import changelog, clock, standards, tailoring
+from qms import attachments, changelog, clock, standards, tailoring
 from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
 from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Role,
                         Unit, User)
@@ -159,3 +159,14 @@ def my_units(session: Session, actor_id: int) -> list[dict]:
     return [{"audit_unit_id": au.id, "audit_id": a.id, "audit": a.code, "title": a.title, "unit": u.name,
              "unit_code": u.code, "date": au.audit_date, "lead": a.lead_auditor_id == actor_id}
             for au, a, u in rows]
+
+
+def attach(session: Session, actor_id: int, audit_unit_id: int, item_id: int, name: str, data: bytes) -> dict:
+    """Add a file or photo to an answer; refused files leave the answer as it was."""
+    ctx = context(session, audit_unit_id)
+    _require_answerer(session, actor_id, ctx)
+    row = session.exec(select(Response).where(Response.audit_unit_id == audit_unit_id,
+                                              Response.item_id == item_id)).first()
+    if row is None:
+        raise ValidationError("error.answer_first")
+    return attachments.add(session, actor_id, name, data, response_id=row.id)

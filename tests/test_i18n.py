@@ -48,7 +48,8 @@ def test_every_key_used_in_code_exists():
     used = {s for s in _literals() if pattern.match(s) and s.split(".")[0] in sections
             and not s.endswith(("_", ".py"))}
     assert len(used) > 100
-    assert sorted(k for k in used if k not in VI) == []
+    sections_used = {k for k in used if any(x.startswith(k + ".") for x in VI)}  # labeler("audit_day.show")
+    assert sorted(k for k in used - sections_used if k not in VI) == []
 
 
 def test_dynamic_keys_exist():

@@ -1,0 +1,92 @@
+"""Audit-day panels: the unit's draft findings, its opening and closing meetings, and the lead's report steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from qms import clock, completion, db, findings, meetings
+from qms.models import Grade
+from qms.ui import session
+from qms.ui.i18n import t
+from qms.ui.widgets import attempt, flash, label, labeler
+
+GRADES = [g.value for g in Grade]
+
+
+def findings_panel(au: int, editable: bool) -> None:
+    with db.session_scope(session.engine()) as s:
+        rows = findings.for_audit_unit(s, au)
+    if not rows:
+        st.caption(t("audit_day.no_findings"))
+        return
+    opened = st.session_state.get("_open_finding")
+    for f in rows:
+        title = f"{f['code'] or t('finding.draft_code')} · {f['clause']} · {label('grade', f['grade'])}"
+        with st.expander(title, expanded=f["id"] == opened):
+            if not editable or f["status"] != "draft":
+                st.text(f["statement"])
+                st.caption(f["evidence"])
+                continue
+            with st.form(f"finding_{f['id']}"):
+                grade = st.segmented_control(t("field.grade"), GRADES, default=f["grade"], format_func=labeler("grade"))
+                statement = st.text_area(t("field.statement"), f["statement"])
+                evidence = st.text_area(t("audit_day.finding_evidence"), f["evidence"])
+                requirement = st.text_input(t("audit_day.requirement"), f["requirement_ref"])
+                if st.form_submit_button(t("common.save"), type="primary"):
+                    with db.session_scope(session.engine()) as s:
+                        ok, _ = attempt(findings.update_draft, s, session.actor_id(), f["id"], grade or f["grade"],
+                                        statement, evidence, requirement)
+                    if ok:
+                        flash(t("common.saved"))
+                        st.rerun()
+            if st.button(t("common.delete"), key=f"del_finding_{f['id']}", icon=":material/delete:"):
+                with db.session_scope(session.engine()) as s:
+                    ok, _ = attempt(findings.delete_draft, s, session.actor_id(), f["id"])
+                if ok:
+                    st.rerun()
+
+
+def meetings_panel(au: int, editable: bool) -> None:
+    with db.session_scope(session.engine()) as s:
+        saved = meetings.for_unit(s, au)
+    for kind in meetings.KINDS:
+        current = saved.get(kind, {})
+        held = clock.local(current["held_at"]) if current.get("held_at") else clock.now().replace(second=0, microsecond=0)
+        with st.form(f"meeting_{au}_{kind}"):
+            st.markdown(f"**{t(f'audit_day.meeting_{kind}')}**")
+            left, right = st.columns(2)
+            day = left.date_input(t("field.date"), held.date(), format="DD/MM/YYYY", disabled=not editable)
+            time = right.time_input(t("audit_day.time"), held.time(), disabled=not editable)
+            attendees = st.text_area(t("audit_day.attendees"), current.get("attendees", ""), disabled=not editable)
+            notes = st.text_area(t("audit_day.notes"), current.get("notes", ""), disabled=not editable)
+            if st.form_submit_button(t("common.save"), disabled=not editable):
+                when = datetime.combine(day, time, tzinfo=clock.ZONE)
+                with db.session_scope(session.engine()) as s:
+                    ok, _ = attempt(meetings.record, s, session.actor_id(), au, kind, when, attendees, notes)
+                if ok:
+                    flash(t("common.saved"))
+                    st.rerun()
+
+
+def report_panel(audit_id: int, status: str) -> None:
+    """For the lead auditor: what still blocks the report, then complete and issue."""
+    with db.session_scope(session.engine()) as s:
+        found = completion.blockers(s, audit_id)
+    unanswered = sum(found["unanswered"].values())
+    st.metric(t("audit_day.unanswered_all"), unanswered)
+    st.metric(t("audit_day.graded_without_finding"), found["graded_without_finding"])
+    left, right = st.columns(2)
+    if left.button(t("audit_day.complete"), disabled=status not in ("planned", "in_progress"), key="complete_audit"):
+        with db.session_scope(session.engine()) as s:
+            ok, _ = attempt(completion.complete, s, session.actor_id(), audit_id)
+        if ok:
+            flash(t("audit_day.completed"))
+            st.rerun()
+    if right.button(t("audit_day.issue_report"), type="primary", disabled=status != "completed", key="issue_report"):
+        with db.session_scope(session.engine()) as s:
+            ok, codes = attempt(completion.issue_report, s, session.actor_id(), audit_id)
+        if ok:
+            flash(t("audit_day.issued", n=len(codes)))
+            st.rerun()
