@@ -1,36 +1,67 @@
-"""Audit programme: the year's audits with their lead auditors, checklists and units."""
+"""Audit programme: the year's audits, their units and teams, coverage, tailoring; planning for the ISO rep."""
 
 import streamlit as st
 
 from qms import audits, clock, db
 from qms.models import Role
 from qms.ui import session
-from qms.ui.tailoring_panel import tailoring_panel
 from qms.ui.i18n import t
+from qms.ui.planning_panel import audit_units, coverage_grid, new_audit, new_programme
+from qms.ui.tailoring_panel import tailoring_panel
 from qms.ui.widgets import date_text, empty, label, show_flash
 
 me = session.require_user()
 show_flash()
 st.title(t("programme.title"))
+planner = bool({Role.admin, Role.iso_rep} & set(me["roles"]))
 with db.session_scope(session.engine()) as s:
     years = audits.programme_years(s)
-    if not years:
-        empty("programme.none")
-        st.stop()
-    default = years.index(clock.today().year) if clock.today().year in years else 0
-    year = st.selectbox(t("field.year"), years, index=default, key="programme_year")
+if not years:
+    empty("programme.none")
+    if planner:
+        new_programme(me, years)
+    st.stop()
+
+this_year = clock.today().year
+year = st.selectbox(t("field.year"), years, index=years.index(this_year) if this_year in years else 0,
+                    key="programme_year")
+with db.session_scope(session.engine()) as s:
     plan = audits.programme(s, me["id"], year)
 
 st.markdown(f"**{t('programme.objectives')}:**")
 st.text(plan["objectives"] or "—")
-st.dataframe([{t("field.code"): a["code"], t("field.title"): a["title"], t("field.status"): label("audit_status", a["status"]),
-               t("programme.start"): date_text(a["planned_start"]), t("programme.end"): date_text(a["planned_end"]),
-               t("field.lead"): a["lead"] or "", t("field.checklist"): a["checklist"], t("programme.units"): a["units"]}
-              for a in plan["audits"]], hide_index=True, width="stretch")
+names = [t("programme.audits"), t("planning.coverage")]
+if planner:
+    names += [t("tailoring.title"), t("planning.new_audit"), t("planning.new_programme")]
+tabs = st.tabs(names)
 
-if plan["audits"] and {Role.admin, Role.iso_rep} & set(me["roles"]):
-    st.subheader(t("tailoring.title"))
-    by_id = {a["id"]: a for a in plan["audits"]}
-    audit_id = st.selectbox(t("field.audit"), list(by_id), key="tailor_audit",
-                            format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}")
-    tailoring_panel(me, by_id[audit_id])
+with tabs[0]:
+    if not plan["audits"]:
+        empty("planning.no_audits")
+    st.dataframe([{t("field.code"): a["code"], t("field.title"): a["title"],
+                   t("field.status"): label("audit_status", a["status"]),
+                   t("programme.start"): date_text(a["planned_start"]), t("programme.end"): date_text(a["planned_end"]),
+                   t("field.lead"): a["lead"] or "", t("field.checklist"): a["checklist"], t("programme.units"): a["units"]}
+                  for a in plan["audits"]], hide_index=True, width="stretch")
+    if planner and plan["audits"]:
+        by_id = {a["id"]: a for a in plan["audits"]}
+        audit_id = st.selectbox(t("planning.audit_units"), list(by_id), key="plan_audit",
+                                format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}")
+        audit_units(me, by_id[audit_id])
+
+with tabs[1]:
+    coverage_grid(year)
+
+if planner:
+    with tabs[2]:
+        if plan["audits"]:
+            by_id = {a["id"]: a for a in plan["audits"]}
+            audit_id = st.selectbox(t("field.audit"), list(by_id), key="tailor_audit",
+                                    format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}")
+            tailoring_panel(me, by_id[audit_id])
+        else:
+            empty("planning.no_audits")
+    with tabs[3]:
+        new_audit(me, year)
+    with tabs[4]:
+        new_programme(me, years)

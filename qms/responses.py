@@ -147,13 +147,13 @@ def unanswered(session: Session, audit_unit_id: int) -> int:
 
 
 def my_units(session: Session, actor_id: int) -> list[dict]:
-    """Units in open audits that the actor may answer (assigned, or lead of the audit), today's first."""
+    """Units of open or completed (not yet reported) audits the actor audits or leads."""
     if Role.auditor not in roles_of(session, actor_id):
         return []
     assigned = select(AuditUnitAuditor.audit_unit_id).where(AuditUnitAuditor.user_id == actor_id)
     rows = session.exec(select(AuditUnit, Audit, Unit).join(Audit, Audit.id == AuditUnit.audit_id)
                         .join(Unit, Unit.id == AuditUnit.unit_id)
-                        .where(Audit.status.in_(list(OPEN)),
+                        .where(Audit.status.in_([*OPEN, AuditStatus.completed]),
                                (Audit.lead_auditor_id == actor_id) | AuditUnit.id.in_(assigned))
                         .order_by(AuditUnit.audit_date, Audit.code, Unit.code)).all()
     return [{"audit_unit_id": au.id, "audit_id": a.id, "audit": a.code, "title": a.title, "unit": u.name,

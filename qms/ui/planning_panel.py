@@ -1,0 +1,103 @@
+"""Planning on the programme screen: new programme or copy of last year, new audit, units with their auditors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from qms import audits, checklists, clock, db, planning, units
+from qms.ui import session
+from qms.ui.i18n import lang, t
+from qms.ui.widgets import attempt, flash, form_key, reset_form
+
+
+def new_programme(me: dict, years: list[int]) -> None:
+    with st.form(form_key("programme_new")):
+        year = st.number_input(t("field.year"), 2000, 2100, max(years, default=clock.today().year - 1) + 1, step=1)
+        objectives = st.text_area(t("programme.objectives"))
+        copy = st.selectbox(t("planning.copy_from"), [None, *years],
+                            format_func=lambda y, none=t("planning.no_copy"): none if y is None else str(y))
+        if st.form_submit_button(t("planning.create_programme"), type="primary"):
+            with db.session_scope(session.engine()) as s:
+                if copy is None:
+                    ok, _ = attempt(planning.create_programme, s, me["id"], int(year), objectives)
+                else:
+                    ok, _ = attempt(planning.copy_programme, s, me["id"], copy, int(year))
+            if ok:
+                reset_form("programme_new")
+                st.session_state["programme_year"] = int(year)
+                flash(t("planning.programme_created", year=int(year)))
+                st.rerun()
+
+
+def new_audit(me: dict, year: int) -> None:
+    with db.session_scope(session.engine()) as s:
+        people = planning.auditors(s)
+        versions = checklists.list_checklists(s)
+    names = {p["id"]: p["full_name"] for p in people}
+    version_names = {v["id"]: f"{v['title_' + lang()] or v['title_vi']} (v{v['version']})" for v in versions}
+    with st.form(form_key("audit_new")):
+        title = st.text_input(t("field.title"), t("planning.default_title", year=year))
+        checklist = st.selectbox(t("field.checklist"), list(version_names), format_func=version_names.get)
+        left, right = st.columns(2)
+        start = left.date_input(t("programme.start"), clock.today(), format="DD/MM/YYYY")
+        end = right.date_input(t("programme.end"), clock.today() + timedelta(days=14), format="DD/MM/YYYY")
+        lead = st.selectbox(t("field.lead"), list(names), format_func=names.get, index=None)
+        team = st.multiselect(t("planning.team"), list(names), format_func=names.get)
+        scope = st.text_area(t("planning.scope"), t("planning.default_scope"))
+        criteria = st.text_area(t("planning.criteria"), t("planning.default_criteria"))
+        if st.form_submit_button(t("planning.create_audit"), type="primary"):
+            with db.session_scope(session.engine()) as s:
+                ok, audit_id = attempt(planning.create_audit, s, me["id"], year, title, checklist, start, end, lead,
+                                       team, scope, criteria)
+            if ok:
+                reset_form("audit_new")
+                flash(t("planning.audit_created"))
+                st.rerun()
+
+
+def audit_units(me: dict, audit: dict) -> None:
+    """The audit's units, and a form to add (or re-plan) one with its auditors."""
+    with db.session_scope(session.engine()) as s:
+        planned = audits.audit_units(s, audit["id"])
+        team = set(planning.team(s, audit["id"]))
+        people = [p for p in planning.auditors(s) if p["id"] in team]
+        all_units = units.list_units(s, include_inactive=False)
+    if planned:
+        st.dataframe([{t("field.unit"): f"{u['code']} – {u['name']}", t("field.date"): u["date"]} for u in planned],
+                     hide_index=True, width="stretch")
+    names = {p["id"]: p["full_name"] for p in people}
+    unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in all_units}
+    with st.form(form_key(f"plan_unit_{audit['id']}")):
+        unit = st.selectbox(t("field.unit"), list(unit_names), format_func=unit_names.get, index=None,
+                            placeholder=t("units.pick"))
+        day = st.date_input(t("field.date"), audit["planned_start"] or clock.today(), format="DD/MM/YYYY")
+        chosen = st.multiselect(t("planning.unit_auditors"), list(names), format_func=names.get)
+        reps = st.text_input(t("planning.auditee_reps"))
+        if st.form_submit_button(t("planning.add_unit"), type="primary"):
+            if unit is None:
+                st.error(t("error.unit_missing"))
+            else:
+                with db.session_scope(session.engine()) as s:
+                    ok, _ = attempt(planning.plan_unit, s, me["id"], audit["id"], unit, day, chosen, reps)
+                if ok:
+                    reset_form(f"plan_unit_{audit['id']}")
+                    flash(t("planning.unit_added", unit=unit_names[unit]))
+                    st.rerun()
+
+
+def coverage_grid(year: int) -> None:
+    """Units × clause groups: audited, planned, or not covered — gaps show before the year ends (9.2.2 a)."""
+    with db.session_scope(session.engine()) as s:
+        cells = planning.coverage(s, year)
+        active = units.list_units(s, include_inactive=False)
+    marks = {"audited": "●", "planned": "○"}
+    grid = {}
+    for cell in cells:
+        grid.setdefault(cell["unit"], {})[cell["group"]] = marks[cell["state"]]
+    groups = [str(g) for g in range(4, 11)]
+    rows = [{t("field.unit"): u["code"], **{g: grid.get(u["code"], {}).get(g, "—") for g in groups}} for u in active]
+    uncovered = sum(1 for r in rows if all(r[g] == "—" for g in groups))
+    st.caption(t("planning.coverage_legend", uncovered=uncovered, total=len(rows)))
+    st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * len(rows) + 40, 420))

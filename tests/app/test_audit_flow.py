@@ -1,0 +1,95 @@
+"""Plan an audit, run it across two units as two auditors, raise a finding and issue the report (AppTest)."""
+
+from sqlmodel import Session, select
+
+from qms import checklist_files, checklists, db
+from qms.models import Audit, Finding, Unit, User
+from tests.app.conftest import by_label, no_errors, sign_in, texts
+
+TINY = """\
+id: "tiny"
+version: "1"
+standard: "TCVN ISO 9001:2015"
+title: {vi: "Danh mục ngắn", en: "Short checklist"}
+clauses:
+  - clause: "8.5.1"
+    title: {vi: "Kiểm soát sản xuất và cung cấp dịch vụ", en: "Control of production and service provision"}
+    questions:
+      - {id: "T1", text: {vi: "Hồ sơ có phiếu kiểm soát?", en: "Control slip present?"}}
+      - {id: "T2", text: {vi: "Trả kết quả đúng hạn?", en: "Results on time?"}}
+"""
+
+
+def _ids(url):
+    with Session(db.get_engine(url)) as s:
+        tiny, _ = checklist_files.parse_text(TINY)
+        checklist = checklists.store(s, tiny, "tiny.yaml").checklist_id
+        people = {u.username: u.id for u in s.exec(select(User)).all()}
+        unit_ids = {u.code: u.id for u in s.exec(select(Unit)).all()}
+    return checklist, people, unit_ids
+
+
+def _answer(at, unit_label, answers):
+    at.switch_page("pages/audit_day.py").run()
+    by_label(at.selectbox, "Đơn vị đánh giá").select(unit_label).run()
+    for n, (result, evidence) in enumerate(answers):
+        by_label(at.button_group, "Kết quả").select(result).run()
+        no_errors(at)
+        by_label(at.text_area, "Bằng chứng / ghi chép").input(evidence).run()
+        if result == "nc_minor":
+            by_label(at.button, "Lập phát hiện").click().run()
+        if n + 1 < len(answers):
+            by_label(at.button, "Trang sau").click().run()
+    no_errors(at)
+    return at
+
+
+def test_plan_run_and_issue(writable_demo_url):
+    checklist, people, unit_ids = _ids(writable_demo_url)
+    at = sign_in("isorep")
+    at.switch_page("pages/programme.py").run()
+    by_label(at.text_input, "Tiêu đề").input("Đánh giá TTHC đột xuất")
+    by_label(at.selectbox, "Danh mục kiểm tra").select(checklist)
+    by_label(at.selectbox, "Trưởng đoàn").select(people["auditor"])
+    by_label(at.multiselect, "Đoàn đánh giá").select(people["auditor"]).select(people["auditor2"])
+    by_label(at.button, "Tạo cuộc đánh giá").click().run()
+    at.run()
+    no_errors(at)
+    with Session(db.get_engine(writable_demo_url)) as s:
+        audit = s.exec(select(Audit).where(Audit.title == "Đánh giá TTHC đột xuất")).one()
+    by_label(at.selectbox, "Đơn vị của cuộc đánh giá").select(audit.id).run()
+
+    def plan(unit_code, auditor):
+        by_label(at.selectbox, "Đơn vị").select(unit_ids[unit_code])
+        by_label(at.multiselect, "Chuyên gia đánh giá đơn vị").select(people[auditor])
+        by_label(at.button, "Thêm / cập nhật đơn vị").click().run()
+
+    plan("SNV", "auditor")  # Trần Văn Minh belongs to SNV: refused, and why
+    assert texts(at) == ["Trần Văn Minh thuộc Sở Nội vụ nên không được đánh giá đơn vị này "
+                         "(TCVN ISO 9001:2015, 9.2.2 c – khách quan, vô tư)."]
+    at.run()
+    plan("TTPVHCC", "auditor2")
+    at.run()
+    plan("P-TANAN", "auditor")
+    at.run()
+    no_errors(at)
+
+    second = sign_in("auditor2")
+    _answer(second, next(o for o in by_label(second.switch_page("pages/audit_day.py").run().selectbox,
+                                            "Đơn vị đánh giá").options if "Trung tâm Phục vụ" in o),
+            [("conform", "Đủ phiếu kiểm soát"), ("nc_minor", "2/10 hồ sơ trễ hạn không có phiếu xin lỗi")])
+    lead = sign_in("auditor")
+    _answer(lead, next(o for o in by_label(lead.switch_page("pages/audit_day.py").run().selectbox,
+                                          "Đơn vị đánh giá").options if "Tân An" in o),
+            [("conform", "Đạt"), ("conform", "Đúng hạn")])
+    by_label(lead.button, "Hoàn thành cuộc đánh giá").click().run()
+    assert texts(lead) == ["Đã hoàn thành cuộc đánh giá; câu trả lời đã khóa."]
+    lead.run()
+    by_label(lead.button, "Ban hành báo cáo").click().run()
+    lead.run()
+    no_errors(lead)
+    with Session(db.get_engine(writable_demo_url)) as s:
+        audit = s.get(Audit, audit.id)
+        found = s.exec(select(Finding).where(Finding.statement.like("2/10%"))).all()
+    assert audit.status == "report_issued"
+    assert [f.status for f in found] == ["issued"] and found[0].code.startswith("NC-")
