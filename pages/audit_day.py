@@ -58,16 +58,14 @@ with walk:
         empty("audit_day.nothing_to_show")
     else:
         ids = [r["id"] for r in visible]
-        current = st.session_state.get("answer_item")
-        if current not in ids:
-            current = ids[0]
+        if st.session_state.get("answer_item") not in ids:
+            st.session_state["answer_item"] = ids[0]
         clause_progress = done["clauses"]
         marks = {r["id"]: ("✓" if r["answer"]["version"] else "○") for r in visible}
-        current = st.selectbox(t("audit_day.question"), ids, index=ids.index(current), key="answer_item_pick",
+        current = st.selectbox(t("audit_day.question"), ids, key="answer_item",
                                format_func=lambda i, rows_by={r["id"]: r for r in visible}: (
                                    f"{marks[i]} {rows_by[i]['item_key']} — "
                                    f"{(rows_by[i]['text_' + lang()] or rows_by[i]['text_vi'])[:70]}"))
-        st.session_state["answer_item"] = current
         row = next(r for r in visible if r["id"] == current)
         c = clause_progress[row["clause"]]
         st.caption(t("audit_day.clause_progress", clause=row["clause"], answered=c["answered"], total=c["total"]))
@@ -77,8 +75,7 @@ with walk:
         position = ids.index(current)
 
         def go(item_id):
-            st.session_state["answer_item"] = item_id
-            st.session_state.pop("answer_item_pick", None)
+            st.session_state["answer_item"] = item_id  # a callback may set the selectbox before it is drawn
 
         back.button(t("common.previous"), disabled=position == 0, on_click=go, args=(ids[max(position - 1, 0)],),
                     width="stretch", icon=":material/arrow_back:")

@@ -112,3 +112,26 @@ def assert_no_exception(page) -> None:
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by its label and the option's visible text."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True)).first
+    box.click()
+    page.get_by_role("option", name=option).first.click()
+    wait_for_app(page)
+
+
+def choose_many(page, label: str, options: list[str]) -> None:
+    box = page.locator("[data-testid='stMultiSelect']").filter(has=page.get_by_text(label, exact=True)).first
+    for option in options:
+        box.click()
+        page.get_by_role("option", name=option).first.click()
+    page.keyboard.press("Escape")
+
+
+def new_page(browser, server, width: int = 1280):
+    context = browser.new_context(viewport={"width": width, "height": 1000}, base_url=server)
+    p = context.new_page()
+    p.set_default_timeout(20_000)
+    return p

@@ -1,0 +1,107 @@
+"""In a real browser: plan an audit, run it across two units as two auditors, raise a finding, issue the report."""
+
+import pytest
+
+from tests.e2e.conftest import (assert_no_exception, choose, choose_many, new_page, open_app, shot, sign_in,
+                                wait_for_app)
+
+pytestmark = pytest.mark.e2e
+
+TINY = """\
+id: "tthc-e2e"
+version: "1"
+standard: "TCVN ISO 9001:2015"
+title: {vi: "Kiểm tra nhanh TTHC", en: "Quick TTHC check"}
+clauses:
+  - clause: "8.5.1"
+    title: {vi: "Kiểm soát sản xuất và cung cấp dịch vụ", en: "Control of production and service provision"}
+    questions:
+      - {id: "E1", text: {vi: "Hồ sơ có phiếu kiểm soát quá trình?", en: "Process-control slip present?"}}
+      - {id: "E2", text: {vi: "Kết quả trả đúng hạn?", en: "Results returned on time?"}}
+"""
+
+
+def answer(page, result: str, evidence: str) -> None:
+    page.locator("[data-testid='stButtonGroup']").filter(has=page.get_by_text("Phù hợp", exact=True)) \
+        .get_by_text(result, exact=True).click()
+    wait_for_app(page)
+    page.get_by_label("Bằng chứng / ghi chép").fill(evidence)
+    page.get_by_label("Bằng chứng / ghi chép").press("Tab")  # leaving the field saves it
+    wait_for_app(page)
+
+
+def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
+    rep = new_page(browser, server)
+    sign_in(rep, "isorep")
+    open_app(rep, "/checklists")
+    rep.get_by_role("tab", name="Nhập").click()
+    tiny = tmp_path / "tthc-e2e.yaml"
+    tiny.write_text(TINY, encoding="utf-8")
+    rep.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(tiny))
+    wait_for_app(rep)
+
+    open_app(rep, "/programme")
+    rep.get_by_role("tab", name="Thêm cuộc đánh giá").click()
+    rep.get_by_label("Tiêu đề").fill("Đánh giá TTHC đột xuất")
+    choose(rep, "Danh mục kiểm tra", "Kiểm tra nhanh TTHC (v1)")
+    choose(rep, "Trưởng đoàn", "Trần Văn Minh")
+    choose_many(rep, "Đoàn đánh giá", ["Trần Văn Minh", "Lê Thị Hồng Nhung"])
+    rep.get_by_role("button", name="Tạo cuộc đánh giá").click()
+    wait_for_app(rep)
+    assert_no_exception(rep)
+    rep.get_by_role("tab", name="Các cuộc đánh giá").click()
+    choose(rep, "Đơn vị của cuộc đánh giá", "ĐGNB-2026-03 – Đánh giá TTHC đột xuất")
+    for unit, auditor in (("SNV – Sở Nội vụ", "Trần Văn Minh"), ("TTPVHCC – Trung tâm Phục vụ hành chính công tỉnh",
+                                                              "Lê Thị Hồng Nhung"),
+                          ("P-TANAN – UBND phường Tân An", "Trần Văn Minh")):
+        choose(rep, "Đơn vị", unit)
+        choose_many(rep, "Chuyên gia đánh giá đơn vị", [auditor])
+        rep.get_by_role("button", name="Thêm / cập nhật đơn vị").click()
+        wait_for_app(rep)
+        if unit.startswith("SNV"):
+            assert rep.get_by_text("Trần Văn Minh thuộc Sở Nội vụ nên không được đánh giá đơn vị này").is_visible()
+            shot(rep, "isorep_programme_impartiality_vi")
+    assert_no_exception(rep)
+    shot(rep, "isorep_programme_planned_vi")
+
+    second = new_page(browser, server, width=768)  # a tablet
+    sign_in(second, "auditor2")
+    open_app(second, "/audit_day")
+    choose(second, "Đơn vị đánh giá", "ĐGNB-2026-03 · Trung tâm Phục vụ hành chính công tỉnh")
+    answer(second, "Phù hợp", "Đủ phiếu kiểm soát ở 5 hồ sơ")
+    second.get_by_role("button", name="Trang sau").click()
+    wait_for_app(second)
+    answer(second, "KPH nhẹ", "2/10 hồ sơ trễ hạn không có phiếu xin lỗi")
+    shot(second, "auditor2_audit_day_answer_768")
+    second.reload()  # nothing is lost on a reload
+    wait_for_app(second)
+    choose(second, "Đơn vị đánh giá", "ĐGNB-2026-03 · Trung tâm Phục vụ hành chính công tỉnh")
+    assert second.get_by_text("Đã ghi 2/2 câu hỏi").is_visible()
+    choose(second, "Câu hỏi", "✓ E2 — Kết quả trả đúng hạn?")
+    second.get_by_role("button", name="Lập phát hiện").click()
+    wait_for_app(second)
+    second.get_by_role("tab", name="Phát hiện").click()
+    assert second.get_by_text("(dự thảo) · 8.5.1 · Không phù hợp nhẹ").is_visible()
+    shot(second, "auditor2_audit_day_finding_768")
+
+    lead = new_page(browser, server)
+    sign_in(lead, "auditor")
+    open_app(lead, "/audit_day")
+    choose(lead, "Đơn vị đánh giá", "ĐGNB-2026-03 · UBND phường Tân An")
+    answer(lead, "Phù hợp", "Đạt")
+    lead.get_by_role("button", name="Câu chưa trả lời").click()
+    wait_for_app(lead)
+    answer(lead, "Phù hợp", "Đúng hạn")
+    lead.get_by_role("tab", name="Báo cáo (trưởng đoàn)").click()
+    lead.get_by_role("button", name="Hoàn thành cuộc đánh giá").click()
+    wait_for_app(lead)
+    lead.get_by_role("tab", name="Báo cáo (trưởng đoàn)").click()
+    lead.get_by_role("button", name="Ban hành báo cáo").click()
+    wait_for_app(lead)
+    assert_no_exception(lead)
+    assert lead.get_by_text("Đã ban hành báo cáo; 1 phát hiện được đánh số và gửi đơn vị.").is_visible()
+    shot(lead, "auditor_report_issued_vi")
+    open_app(lead, "/audit_day")  # the issued audit has left the auditor's open work
+    assert lead.get_by_text("ĐGNB-2026-03").count() == 0
+    for p in (rep, second, lead):
+        p.context.close()
