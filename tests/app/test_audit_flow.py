@@ -93,3 +93,28 @@ def test_plan_run_and_issue(writable_demo_url):
         found = s.exec(select(Finding).where(Finding.statement.like("2/10%"))).all()
     assert audit.status == "report_issued"
     assert [f.status for f in found] == ["issued"] and found[0].code.startswith("NC-")
+
+
+def test_edit_conflict_shows_both_versions(writable_demo_url):
+    from qms import responses
+    at = sign_in("auditor")
+    at.switch_page("pages/audit_day.py").run()
+    au = by_label(at.selectbox, "Đơn vị đánh giá").value
+    item = by_label(at.selectbox, "Câu hỏi").value
+    seen = at.session_state["_seen_versions"][(au, item)]
+    with Session(db.get_engine(writable_demo_url)) as s:  # a second auditor's device saves first
+        people = {u.username: u.id for u in s.exec(select(User)).all()}
+        from qms.models import AuditUnitAuditor
+        s.add(AuditUnitAuditor(audit_unit_id=au, user_id=people["auditor2"]))
+        s.commit()
+        responses.save(s, people["auditor2"], au, item, {"result": "observation", "evidence": "Bản của Nhung"}, seen)
+    by_label(at.text_area, "Bằng chứng / ghi chép").input("Bản của Minh").run()
+    no_errors(at)
+    assert any("vừa lưu câu trả lời này" in w.value for w in at.warning)
+    assert "Bản của Nhung" in " ".join(x.value for x in at.text)
+    by_label(at.button, "Giữ bản của tôi").click().run()
+    at.run()
+    with Session(db.get_engine(writable_demo_url)) as s:
+        row = responses.sheet(s, au)
+        saved = next(r for r in row if r["id"] == item)["answer"]
+    assert saved["evidence"] == "Bản của Minh" and saved["answered_by"] == "Trần Văn Minh"
