@@ -7,9 +7,18 @@ from sqlmodel import Session, select
 
 from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, AuditUnitAuditor, Checklist,
                         ChecklistItem, Response, Result, Role, Unit, User)
+from qms.errors import NotFound
 from qms.permissions import require_role
 
 READERS = (Role.admin, Role.iso_rep, Role.auditor, Role.auditee, Role.viewer)
+
+
+def get(session: Session, audit_id: int) -> Audit:
+    """The audit, or NotFound."""
+    audit = session.get(Audit, audit_id)
+    if audit is None:
+        raise NotFound("error.audit_missing")
+    return audit
 
 
 def programme_years(session: Session) -> list[int]:

@@ -84,9 +84,8 @@ def raise_from_response(session: Session, actor_id: int, response_id: int) -> in
     return finding.id
 
 
-def update_draft(session: Session, actor_id: int, finding_id: int, grade: str, statement: str, evidence: str,
-                 requirement_ref: str) -> None:
-    """Edit a draft finding (grade, statement, evidence, requirement); issued findings are fixed."""
+def _draft_for(session: Session, actor_id: int, finding_id: int) -> Finding:
+    """A draft finding the actor may still change: one of the unit's auditors, audit still open."""
     finding = session.get(Finding, finding_id)
     if finding is None:
         raise NotFound("error.finding_missing")
@@ -95,6 +94,13 @@ def update_draft(session: Session, actor_id: int, finding_id: int, grade: str, s
         raise PermissionDenied("error.not_assigned")
     if finding.status != FindingStatus.draft or ctx.audit.status not in responses.OPEN:
         raise ValidationError("error.finding_not_draft")
+    return finding
+
+
+def update_draft(session: Session, actor_id: int, finding_id: int, grade: str, statement: str, evidence: str,
+                 requirement_ref: str) -> None:
+    """Edit a draft finding (grade, statement, evidence, requirement); issued findings are fixed."""
+    finding = _draft_for(session, actor_id, finding_id)
     if grade not in [g.value for g in Grade]:
         raise ValidationError("error.grade_invalid")
     statement = nfc(statement)
@@ -110,14 +116,7 @@ def update_draft(session: Session, actor_id: int, finding_id: int, grade: str, s
 
 
 def delete_draft(session: Session, actor_id: int, finding_id: int) -> None:
-    finding = session.get(Finding, finding_id)
-    if finding is None:
-        raise NotFound("error.finding_missing")
-    ctx = responses.context(session, finding.audit_unit_id)
-    if not responses.may_answer(session, actor_id, ctx):
-        raise PermissionDenied("error.not_assigned")
-    if finding.status != FindingStatus.draft:
-        raise ValidationError("error.finding_not_draft")
+    finding = _draft_for(session, actor_id, finding_id)
     changelog.record(session, "finding", finding.id, actor_id, {"deleted": (finding.statement, None)})
     session.delete(finding)
     session.commit()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from qms import changelog, clock, standards
+from qms import audits, changelog, clock, standards
 from qms.errors import NotFound, ValidationError
 from qms.models import (Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit, AuditUnitAuditor,
                         Checklist, ChecklistItem, ClauseExclusion, Response, Result, Role, Unit, User, UserRole,
@@ -17,13 +17,6 @@ from qms.text import nfc
 
 PLANNERS = (Role.admin, Role.iso_rep)
 EDITABLE = (AuditStatus.planned, AuditStatus.in_progress)
-
-
-def _audit(session: Session, audit_id: int) -> Audit:
-    audit = session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound("error.audit_missing")
-    return audit
 
 
 def create_programme(session: Session, actor_id: int | None, year: int, objectives: str = "") -> int:
@@ -111,7 +104,7 @@ def plan_unit(session: Session, actor_id: int | None, audit_id: int, unit_id: in
               auditor_ids: list[int], auditee_reps: str = "") -> int:
     """Add a unit to an audit, or re-plan it: date, auditors (from the audit team), auditee representatives."""
     require_role(session, actor_id, *PLANNERS)
-    audit = _audit(session, audit_id)
+    audit = audits.get(session, audit_id)
     if audit.status not in EDITABLE:
         raise ValidationError("error.audit_locked")
     if session.get(Unit, unit_id) is None:

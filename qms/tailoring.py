@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from qms import changelog, checklists, standards
+from qms import audits, changelog, checklists, standards
 from qms.errors import NotFound, ValidationError
 from qms.models import Audit, AuditStatus, AuditUnit, ClauseExclusion, Role
 from qms.permissions import require_role
@@ -14,20 +14,13 @@ from qms.text import nfc
 LOCKED = (AuditStatus.report_issued, AuditStatus.closed)
 
 
-def _audit(session: Session, audit_id: int) -> Audit:
-    audit = session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound("error.audit_missing")
-    return audit
-
-
 def scope(session: Session, audit_id: int, audit_unit_id: int | None = None) -> dict:
     """The checklist's clauses, those in scope, and the not-applicable ones with their justification.
 
     Before anything is saved, the checklist's default N/A clauses (usually 8.3) are proposed; a unit
     inherits what was declared for the whole audit.
     """
-    audit = _audit(session, audit_id)
+    audit = audits.get(session, audit_id)
     clauses = [c for c in checklists.clauses(session, audit.checklist_id)]
     saved = session.exec(select(ClauseExclusion).where(ClauseExclusion.audit_id == audit_id)).all()
     audit_level = {e.clause: e.justification for e in saved if e.audit_unit_id is None}
@@ -53,7 +46,7 @@ def save(session: Session, actor_id: int | None, audit_id: int, audit_unit_id: i
          exclusions: dict[str, str]) -> None:
     """Save the scope of a whole audit (audit_unit_id None) or of one unit; every N/A needs a justification."""
     require_role(session, actor_id, Role.admin, Role.iso_rep)
-    audit = _audit(session, audit_id)
+    audit = audits.get(session, audit_id)
     if audit.status in LOCKED:
         raise ValidationError("error.audit_locked")
     known = {c["clause"] for c in checklists.clauses(session, audit.checklist_id)}

@@ -2,28 +2,17 @@ from datetime import date
 
 import pytest
 
-from qms import checklists, tailoring
+from qms import planning, tailoring
 from qms.errors import PermissionDenied, ValidationError
-from qms.models import Audit, AuditProgramme, AuditStatus, AuditUnit, ChangeLog, Role, Unit
+from qms.models import Audit, AuditStatus, ChangeLog, Role
 from sqlmodel import select
 
 
 @pytest.fixture
-def audit(session, admin_id):
-    checklists.load_bundled(session)
-    checklist = checklists.latest(session, "tcvn-iso-9001-2015")
-    programme = AuditProgramme(year=2026)
-    unit = Unit(code="SKHCN", name="Sở KH&CN")
-    session.add_all([programme, unit])
-    session.flush()
-    audit = Audit(programme_id=programme.id, code="ĐGNB-2026-01", title="Đợt 1", checklist_id=checklist.id,
-                  planned_start=date(2026, 11, 1))
-    session.add(audit)
-    session.flush()
-    au = AuditUnit(audit_id=audit.id, unit_id=unit.id)
-    session.add(au)
-    session.commit()
-    return audit.id, au.id
+def audit(session, org):
+    """The org's 2026 audit with one unit planned; returns (audit id, audit-unit id)."""
+    au = planning.plan_unit(session, org["rep"], org["audit"], org["b"], date(2026, 11, 5), [org["second"]])
+    return org["audit"], au
 
 
 def test_default_scope_proposes_8_3_not_applicable(session, audit):
