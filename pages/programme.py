@@ -6,7 +6,7 @@ from qms import audits, clock, db
 from qms.models import Role
 from qms.ui import session
 from qms.ui.i18n import t
-from qms.ui.planning_panel import audit_units, coverage_grid, new_audit, new_programme
+from qms.ui.planning_panel import audit_units, coverage_grid, new_audit, new_programme, plan_pdf, reopen_form
 from qms.ui.tailoring_panel import tailoring_panel
 from qms.ui.widgets import date_text, empty, label, show_flash
 
@@ -43,11 +43,15 @@ with tabs[0]:
                    t("programme.start"): date_text(a["planned_start"]), t("programme.end"): date_text(a["planned_end"]),
                    t("field.lead"): a["lead"] or "", t("field.checklist"): a["checklist"], t("programme.units"): a["units"]}
                   for a in plan["audits"]], hide_index=True, width="stretch")
-    if planner and plan["audits"]:
+    if plan["audits"]:
         by_id = {a["id"]: a for a in plan["audits"]}
         audit_id = st.selectbox(t("planning.audit_units"), list(by_id), key="plan_audit",
                                 format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}")
-        audit_units(me, by_id[audit_id])
+        plan_pdf(me, by_id[audit_id])
+        if planner:
+            audit_units(me, by_id[audit_id])
+        if Role.admin in me["roles"] and by_id[audit_id]["status"] in ("completed", "report_issued"):
+            reopen_form(me, by_id[audit_id])
 
 with tabs[1]:
     coverage_grid(year)

@@ -9,9 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from qms import bootstrap, checklist_excel, checklist_files, checklists, config, db, demo, units, users
+from sqlmodel import select
+
+from qms import audits, bootstrap, checklist_excel, checklist_files, checklists, config, db, demo, units, users
 from qms.errors import QMSError
 from qms.i18n import message, t
+from qms.models import Audit
+from qms.reports import audit_plan
 
 LANG = config.default_language()
 
@@ -120,6 +124,20 @@ def cmd_checklist_export(args) -> int:
     return 0
 
 
+def cmd_report_plan(args) -> int:
+    """The audit plan of one audit, as PDF."""
+    bootstrap.init()
+    with db.session_scope() as session:
+        audit = session.exec(select(Audit).where(Audit.code == args.code)).first()
+        if audit is None:
+            print(t("error.audit_missing", LANG), file=sys.stderr)
+            return 1
+        document = audits.plan_document(session, None, audit.id, args.lang)
+    Path(args.output).write_bytes(audit_plan.build(document, args.lang))
+    print(t("cli.report_written", LANG, output=args.output))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qms", description="QMS Audit Assistant")
     sub = p.add_subparsers(dest="command", required=True)
@@ -158,6 +176,12 @@ def parser() -> argparse.ArgumentParser:
     ce.add_argument("--version")
     ce.add_argument("-o", "--output", required=True)
     ce.set_defaults(fn=cmd_checklist_export)
+    r = sub.add_parser("report", help="printable documents").add_subparsers(dest="action", required=True)
+    rp = r.add_parser("plan", help="the audit plan of audit CODE (e.g. ĐGNB-2026-01) as PDF")
+    rp.add_argument("code")
+    rp.add_argument("-o", "--output", required=True)
+    rp.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
+    rp.set_defaults(fn=cmd_report_plan)
     return p
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, AuditUnitAuditor, Checklist,
+from qms.models import (Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit, AuditUnitAuditor, Checklist,
                         ChecklistItem, Response, Result, Role, Unit, User)
 from qms.errors import NotFound
 from qms.permissions import require_role
@@ -69,3 +69,30 @@ def audit_units(session: Session, audit_id: int) -> list[dict]:
                         .join(Unit, Unit.id == AuditUnit.unit_id).where(AuditUnit.audit_id == audit_id)
                         .order_by(Unit.code)).all()
     return [{"id": i, "code": c, "name": n, "date": d} for i, c, n, d in rows]
+
+
+def plan_document(session: Session, actor_id: int | None, audit_id: int, lang: str) -> dict:
+    """Everything the printed audit plan shows, as plain data."""
+    from qms import settings as org_settings
+    from qms import standards, tailoring
+    require_role(session, actor_id, *READERS)
+    audit = get(session, audit_id)
+    checklist = session.get(Checklist, audit.checklist_id)
+    lead = session.get(User, audit.lead_auditor_id) if audit.lead_auditor_id else None
+    team = session.exec(select(User.full_name).join(AuditTeamMember, AuditTeamMember.user_id == User.id)
+                        .where(AuditTeamMember.audit_id == audit_id).order_by(User.full_name)).all()
+    units = []
+    for row in audit_units(session, audit_id):
+        auditors = session.exec(select(User.full_name).join(AuditUnitAuditor, AuditUnitAuditor.user_id == User.id)
+                                .where(AuditUnitAuditor.audit_unit_id == row["id"])).all()
+        scope = tailoring.scope(session, audit_id, row["id"])
+        groups = sorted({standards.group_of(c) for c in scope["in_scope"]}, key=int)
+        reps = session.get(AuditUnit, row["id"]).auditee_reps
+        units.append({"date": row["date"], "unit": f"{row['code']} – {row['name']}", "auditors": list(auditors),
+                      "auditee_reps": reps, "clauses": ", ".join(groups)})
+    exclusions = tailoring.scope(session, audit_id)["exclusions"]
+    return {"agency": org_settings.get(session, f"org_name_{lang}"), "code": audit.code, "title": audit.title,
+            "scope": audit.scope, "criteria": audit.criteria, "start": audit.planned_start, "end": audit.planned_end,
+            "checklist": f"{getattr(checklist, 'title_' + lang) or checklist.title_vi} (v{checklist.version})",
+            "lead": lead.full_name if lead else "", "team": list(team), "units": units,
+            "not_applicable": dict(sorted(exclusions.items()))}

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from qms import audits, checklists, clock, db, planning, units
+from qms import audits, checklists, clock, completion, db, planning, units
+from qms.reports import audit_plan
 from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.widgets import attempt, flash, form_key, reset_form
@@ -57,6 +58,16 @@ def new_audit(me: dict, year: int) -> None:
                 st.rerun()
 
 
+def plan_pdf(me: dict, audit: dict) -> None:
+    """The printable audit plan for the opening meeting, built when asked for."""
+    if st.button(t("report.download_plan"), icon=":material/picture_as_pdf:", key=f"plan_pdf_{audit['id']}"):
+        with db.session_scope(session.engine()) as s:
+            document = audits.plan_document(s, me["id"], audit["id"], lang())
+        st.download_button(t("report.download_plan"), audit_plan.build(document, lang()),
+                           f"{audit['code']}-ke-hoach.pdf", mime="application/pdf", type="primary",
+                           key=f"plan_pdf_dl_{audit['id']}", icon=":material/download:")
+
+
 def audit_units(me: dict, audit: dict) -> None:
     """The audit's units, and a form to add (or re-plan) one with its auditors."""
     with db.session_scope(session.engine()) as s:
@@ -101,3 +112,16 @@ def coverage_grid(year: int) -> None:
     uncovered = sum(1 for r in rows if all(r[g] == "—" for g in groups))
     st.caption(t("planning.coverage_legend", uncovered=uncovered, total=len(rows)))
     st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * len(rows) + 40, 420))
+
+
+def reopen_form(me: dict, audit: dict) -> None:
+    """Administrators only: reopen a completed or reported audit, with the reason logged."""
+    with st.form(f"reopen_{audit['id']}"):
+        st.markdown(f"**{t('planning.reopen')}**")
+        reason = st.text_input(t("planning.reopen_reason"))
+        if st.form_submit_button(t("planning.reopen")):
+            with db.session_scope(session.engine()) as s:
+                ok, _ = attempt(completion.reopen, s, me["id"], audit["id"], reason)
+            if ok:
+                flash(t("planning.reopened", code=audit["code"]))
+                st.rerun()

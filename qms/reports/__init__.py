@@ -1,0 +1,1 @@
+"""PDF documents (fpdf2): pure builders, plain data in, bytes out."""

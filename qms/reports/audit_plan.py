@@ -1,0 +1,42 @@
+"""The audit plan for the opening meeting: scope, criteria, team, timetable by unit."""
+
+from __future__ import annotations
+
+from qms import clock
+from qms.i18n import t
+from qms.reports.pdf import Document
+
+
+def build(plan: dict, lang: str) -> bytes:
+    """`plan` is qms.audits.plan_document(...)."""
+    def tr(key: str, **params) -> str:
+        return t(key, lang, **params)
+
+    doc = Document(lang, plan["agency"], f"{tr('report.plan_title')} {plan['code']}")
+    doc.heading(tr("report.plan_title").upper())
+    doc.set_font("SourceSans", "", 11)
+    doc.multi_cell(0, 6, f"{plan['code']} – {plan['title']}", align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.ln(3)
+    doc.field(tr("planning.scope"), plan["scope"])
+    doc.field(tr("planning.criteria"), plan["criteria"])
+    doc.field(tr("report.dates"), f"{clock.format_date(plan['start'], lang)} – {clock.format_date(plan['end'], lang)}")
+    doc.field(tr("field.checklist"), plan["checklist"])
+    doc.field(tr("field.lead"), plan["lead"])
+    doc.field(tr("planning.team"), ", ".join(plan["team"]))
+    if plan["not_applicable"]:
+        reasons: dict[str, list[str]] = {}  # clauses that share one justification are listed together
+        for clause, why in plan["not_applicable"].items():
+            reasons.setdefault(why, []).append(clause)
+        doc.field(tr("tailoring.not_applicable"),
+                  "; ".join(f"{', '.join(clauses)}: {why}" for why, clauses in reasons.items()))
+    doc.section(tr("report.timetable"))
+    doc.grid([tr("field.date"), tr("field.unit"), tr("planning.unit_auditors"), tr("planning.auditee_reps"),
+              tr("report.clauses")],
+             [[clock.format_date(u["date"], lang), u["unit"], ", ".join(u["auditors"]), u["auditee_reps"],
+               u["clauses"]] for u in sorted(plan["units"], key=lambda u: (u["date"] is None, u["date"], u["unit"]))],
+             [22, 50, 38, 34, 30])
+    doc.section(tr("report.meetings"))
+    doc.set_font("SourceSans", "", 10)
+    doc.multi_cell(0, 5.5, tr("report.meetings_text"), new_x="LMARGIN", new_y="NEXT")
+    doc.signatures([(tr("report.prepared_by"), plan["lead"]), (tr("report.approved_by"), "")])
+    return doc.bytes()
