@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from qms import audits, changelog, clock, standards
+from qms import audits, changelog, clock, standards, tailoring
 from qms.errors import NotFound, ValidationError
 from qms.models import (Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit, AuditUnitAuditor,
                         Checklist, ChecklistItem, ClauseExclusion, Response, Result, Role, Unit, User, UserRole,
@@ -225,3 +225,23 @@ def coverage(session: Session, year: int) -> list[dict]:
         cells[(unit_id, standards.group_of(clause))] = "audited"
     names = dict(session.exec(select(Unit.id, Unit.code)).all()) if cells else {}
     return [{"unit_id": u, "unit": names.get(u, ""), "group": g, "state": s} for (u, g), s in sorted(cells.items())]
+
+
+def coverage_of_unit(session: Session, year: int, unit_id: int) -> dict[str, str]:
+    """One unit's clauses for the year: clause -> 'audited' or 'planned' (the drill-down of `coverage`)."""
+    programme = session.exec(select(AuditProgramme).where(AuditProgramme.year == year)).first()
+    if programme is None:
+        return {}
+    states: dict[str, str] = {}
+    rows = session.exec(select(AuditUnit).join(Audit, Audit.id == AuditUnit.audit_id)
+                        .where(Audit.programme_id == programme.id, AuditUnit.unit_id == unit_id)).all()
+    for audit_unit in rows:
+        for clause in tailoring.scope(session, audit_unit.audit_id, audit_unit.id)["in_scope"]:
+            states.setdefault(clause, "planned")
+        answered = session.exec(select(ChecklistItem.clause).distinct()
+                                .join(Response, Response.item_id == ChecklistItem.id)
+                                .where(Response.audit_unit_id == audit_unit.id,
+                                       Response.result.notin_([Result.not_audited, Result.na]))).all()
+        for clause in answered:
+            states[clause] = "audited"
+    return dict(sorted(states.items(), key=lambda kv: standards.clause_sort_key(kv[0])))

@@ -63,4 +63,7 @@ def test_coverage_grid(session, org):
     cells = {(c["unit"], c["group"]): c["state"] for c in planning.coverage(session, 2026)}
     assert cells[("SNV", "7")] == "audited" and cells[("SNV", "4")] == "planned"
     assert not any(unit == "SKHCN" for unit, _ in cells)
+    clauses = planning.coverage_of_unit(session, 2026, org["b"])
+    assert clauses["7.5.3"] == "audited" and clauses["4.1"] == "planned" and "8.3.1" not in clauses
+    assert planning.coverage_of_unit(session, 2026, org["a"]) == {}
     assert session.exec(select(ChangeLog).where(ChangeLog.entity == "auditunit")).all()

@@ -112,6 +112,17 @@ def coverage_grid(year: int) -> None:
     uncovered = sum(1 for r in rows if all(r[g] == "—" for g in groups))
     st.caption(t("planning.coverage_legend", uncovered=uncovered, total=len(rows)))
     st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * len(rows) + 40, 420))
+    names = {u["id"]: f"{u['code']} – {u['name']}" for u in active}
+    unit_id = st.selectbox(t("planning.drill_down"), list(names), index=None, format_func=names.get,
+                           placeholder=t("units.pick"), key=f"coverage_unit_{year}")
+    if unit_id is not None:
+        with db.session_scope(session.engine()) as s:
+            clauses = planning.coverage_of_unit(s, year, unit_id)
+        if not clauses:
+            st.caption(t("planning.not_covered"))
+        else:
+            st.dataframe([{t("field.clause"): c, t("field.status"): t(f"planning.state_{state}")}
+                          for c, state in clauses.items()], hide_index=True, width="stretch")
 
 
 def reopen_form(me: dict, audit: dict) -> None:
