@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from qms import changelog, clock, responses
 from qms import settings as org_settings
 from qms.errors import NotFound, PermissionDenied, ValidationError
-from qms.findings import GRADE_OF_RESULT, PREFIX
+from qms.findings import GRADE_OF_RESULT, PREFIX, detect_recurrence
 from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, Finding, FindingStatus, Response, Result,
                         Role)
 from qms.permissions import require_role, roles_of
@@ -83,6 +83,7 @@ def issue_report(session: Session, actor_id: int, audit_id: int) -> list[str]:
         finding.code = f"{prefix}-{year}-{numbers[prefix]:03d}"
         finding.status, finding.issued_at = FindingStatus.issued, now
         finding.plan_due = plan_due if finding.grade in ("major", "minor") else None
+        detect_recurrence(session, finding, int(org_settings.get(session, "recurrence_months")))
         session.add(finding)
         changelog.record(session, "finding", finding.id, actor_id, {"code": (None, finding.code),
                                                                     "status": (FindingStatus.draft, FindingStatus.issued)})

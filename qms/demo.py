@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from qms import checklists, clock, passwords
+from qms import checklists, clock, findings, passwords
 from qms import settings as org_settings
 from qms.errors import ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit,
@@ -268,7 +268,8 @@ class _Ctx:
                 "requirement_ref": f"TCVN ISO 9001:2015, điều {response['_clause']}", "status": status,
                 "plan_due": plan_due, "created_by_id": response["answered_by_id"],
                 "created_at": response["answered_at"], "issued_at": issued, "version": 1,
-                "closed_at": issued + timedelta(days=90) if status == FindingStatus.closed else None}
+                "closed_at": issued + timedelta(days=90) if status == FindingStatus.closed else None,
+                "search_text": findings.search_text(code, response["_clause"], response["evidence"], response["evidence"])}
 
     def _draft_findings(self, answered: list[tuple[dict, int]]) -> None:
         rows = [self._finding_row(r, i, FindingStatus.draft, None, None, None) for r, i in answered]

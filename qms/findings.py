@@ -3,52 +3,164 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import event, func, or_, union
 from sqlmodel import Session, select
 
-from qms import changelog, clock, responses, scope
+from qms import changelog, clock, responses, scope, units
 from qms.audits import READERS
 from qms.errors import NotFound, PermissionDenied, ValidationError
-from qms.models import (Audit, AuditProgramme, AuditUnit, ChecklistItem, Finding, FindingStatus, Grade, Response,
-                        Result, Unit)
+from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, ChecklistItem, CorrectiveAction, Finding,
+                        FindingStatus, Grade, Response, Result, Unit)
 from qms.permissions import require_role
-from qms.text import nfc
+from qms.text import fold, nfc
+
+
+def search_text(code: str | None, clause: str, statement: str, evidence: str) -> str:
+    return fold(" ".join([code or "", clause, statement, evidence]))
+
+
+@event.listens_for(Finding, "before_insert")
+@event.listens_for(Finding, "before_update")
+def _fold_for_search(_mapper, _connection, finding: Finding) -> None:
+    finding.search_text = search_text(finding.code, finding.clause, finding.statement, finding.evidence)
 
 
 @dataclass
 class RegisterFilter:
     year: int | None = None
+    audit_id: int | None = None
+    unit_id: int | None = None  # with its sub-units
+    clause: str | None = None  # a clause ("8.5.1", with its sub-clauses) or a group ("8")
     grade: str | None = None
     status: str | None = None
     overdue_only: bool = False
+    owner: str | None = None
+    search: str | None = None
+    recurring_only: bool = False
 
 
-def register(session: Session, actor_id: int, flt: RegisterFilter, today: date, page: int = 0,
-             page_size: int = 50) -> tuple[list[dict], int]:
-    """One page of the register and the total count, newest first."""
-    require_role(session, actor_id, *READERS)
+SORTS = {"newest": (Finding.id.desc(),), "code": (Finding.code, Finding.id), "due": (Finding.plan_due, Finding.id),
+         "status": (Finding.status, Finding.id), "clause": (Finding.clause, Finding.id)}
+
+
+def overdue_ids(today: date):
+    """Findings whose plan is late, or with an accepted action past its due date and not done."""
+    late_plan = select(Finding.id).where(Finding.status == FindingStatus.issued,
+                                         Finding.grade.in_([Grade.major, Grade.minor]), Finding.plan_due < today)
+    late_action = select(CorrectiveAction.finding_id).join(
+        ActionItem, ActionItem.corrective_action_id == CorrectiveAction.id).join(
+        Finding, Finding.id == CorrectiveAction.finding_id).where(
+        Finding.status == FindingStatus.plan_accepted, ActionItem.done_date.is_(None), ActionItem.due_date < today)
+    # Two indexed lookups joined by UNION; an OR across them made the database scan every finding.
+    return union(late_plan, late_action)
+
+
+def _filtered(session: Session, actor_id: int, flt: RegisterFilter, today: date):
     base = select(Finding.id).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
         .join(Audit, Audit.id == AuditUnit.audit_id)
     if flt.year:
         base = base.join(AuditProgramme, AuditProgramme.id == Audit.programme_id).where(AuditProgramme.year == flt.year)
+    if flt.audit_id:
+        base = base.where(Audit.id == flt.audit_id)
+    if flt.unit_id:
+        base = base.where(AuditUnit.unit_id.in_(units.descendant_ids(session, flt.unit_id)))
+    if flt.clause:
+        base = base.where(or_(Finding.clause == flt.clause, Finding.clause.startswith(flt.clause + ".")))
     if flt.grade:
         base = base.where(Finding.grade == flt.grade)
     if flt.status:
         base = base.where(Finding.status == flt.status)
     if flt.overdue_only:
-        base = base.where(Finding.status == FindingStatus.issued, Finding.plan_due < today)
-    base = scope.restrict_findings(session, actor_id, base)
+        base = base.where(Finding.id.in_(overdue_ids(today)))
+    if flt.recurring_only:
+        base = base.where(Finding.recurring_of_id.is_not(None))
+    if flt.owner:
+        owned = select(CorrectiveAction.finding_id).join(ActionItem, ActionItem.corrective_action_id == CorrectiveAction.id) \
+            .where(func.lower(ActionItem.owner_name).contains(nfc(flt.owner).lower(), autoescape=True))
+        base = base.where(Finding.id.in_(owned))
+    for word in fold(flt.search or "").split():
+        base = base.where(Finding.search_text.contains(word, autoescape=True))
+    return scope.restrict_findings(session, actor_id, base)
+
+
+def register(session: Session, actor_id: int, flt: RegisterFilter, today: date, page: int = 0,
+             page_size: int = 50, sort: str = "newest") -> tuple[list[dict], int]:
+    """One page of the register and the total count; filtering, sorting and paging happen in SQL."""
+    require_role(session, actor_id, *READERS)
+    base = _filtered(session, actor_id, flt, today)
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    page_ids = session.exec(select(Finding.id).where(Finding.id.in_(base)).order_by(*SORTS.get(sort, SORTS["newest"]))
+                            .offset(page * page_size).limit(page_size)).all()
+    return rows_for(session, list(page_ids), today), total
+
+
+def rows_for(session: Session, finding_ids: list[int], today: date) -> list[dict]:
+    """Register rows for these findings, in the given order."""
+    if not finding_ids:
+        return []
+    late = set(session.exec(select(Finding.id).where(Finding.id.in_(finding_ids),
+                                                     Finding.id.in_(overdue_ids(today)))).all())
     rows = session.exec(
         select(Finding, Unit.name, Audit.code).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
         .join(Unit, Unit.id == AuditUnit.unit_id).join(Audit, Audit.id == AuditUnit.audit_id)
-        .where(Finding.id.in_(base)).order_by(Finding.id.desc()).offset(page * page_size).limit(page_size)).all()
-    return [{"id": f.id, "code": f.code, "audit": audit_code, "unit": unit_name, "clause": f.clause,
-             "grade": f.grade, "status": f.status, "statement": f.statement, "due": f.plan_due,
-             "overdue": bool(f.status == FindingStatus.issued and f.plan_due and f.plan_due < today)}
-            for f, unit_name, audit_code in rows], total
+        .where(Finding.id.in_(finding_ids))).all()
+    by_id = {f.id: (f, unit_name, audit_code) for f, unit_name, audit_code in rows}
+    out = []
+    for finding_id in finding_ids:
+        f, unit_name, audit_code = by_id[finding_id]
+        out.append({"id": f.id, "code": f.code, "audit": audit_code, "unit": unit_name, "clause": f.clause,
+                    "grade": f.grade, "status": f.status, "statement": f.statement, "due": f.plan_due,
+                    "overdue": f.id in late, "recurring": f.recurring_of_id is not None})
+    return out
+
+
+def export_rows(session: Session, actor_id: int, flt: RegisterFilter, today: date, sort: str = "newest",
+                limit: int = 100_000) -> list[dict]:
+    """Every row of the filtered register (for the Excel export), in pages of 1,000."""
+    require_role(session, actor_id, *READERS)
+    base = _filtered(session, actor_id, flt, today)
+    ids = session.exec(select(Finding.id).where(Finding.id.in_(base))
+                       .order_by(*SORTS.get(sort, SORTS["newest"])).limit(limit)).all()
+    out = []
+    for start in range(0, len(ids), 1000):
+        out += rows_for(session, list(ids[start:start + 1000]), today)
+    return out
+
+
+def detect_recurrence(session: Session, finding: Finding, months: int) -> int | None:
+    """A closed finding of the same unit and clause within `months`: recurrence means that action was not effective."""
+    unit_id = session.get(AuditUnit, finding.audit_unit_id).unit_id
+    since = clock.now() - timedelta(days=round(months * 30.44))
+    earlier = session.exec(select(Finding.id).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
+                           .where(AuditUnit.unit_id == unit_id, Finding.clause == finding.clause,
+                                  Finding.status == FindingStatus.closed, Finding.closed_at >= since,
+                                  Finding.id != finding.id)
+                           .order_by(Finding.closed_at.desc())).first()
+    finding.recurring_of_id = earlier
+    return earlier
+
+
+def detail(session: Session, actor_id: int, finding_id: int) -> dict:
+    """A finding's page: the finding, where it came from, its recurrence link, in the viewer's scope."""
+    require_role(session, actor_id, *READERS)
+    query = scope.restrict_findings(session, actor_id, select(Finding.id).join(
+        AuditUnit, AuditUnit.id == Finding.audit_unit_id).where(Finding.id == finding_id))
+    if session.exec(query).first() is None:
+        raise NotFound("error.finding_missing")
+    f = session.get(Finding, finding_id)
+    au = session.get(AuditUnit, f.audit_unit_id)
+    audit = session.get(Audit, au.audit_id)
+    unit = session.get(Unit, au.unit_id)
+    item = session.get(ChecklistItem, f.item_id) if f.item_id else None
+    answer = session.get(Response, f.response_id) if f.response_id else None
+    earlier = session.get(Finding, f.recurring_of_id) if f.recurring_of_id else None
+    return f.model_dump(exclude={"search_text"}) | {
+        "audit": audit.code, "audit_title": audit.title, "unit": unit.name, "unit_code": unit.code,
+        "question": item.model_dump(exclude={"search_text"}) if item else None,
+        "answer": answer.model_dump() if answer else None,
+        "recurring_of": {"id": earlier.id, "code": earlier.code} if earlier else None}
 
 
 GRADE_OF_RESULT = {Result.nc_major: Grade.major, Result.nc_minor: Grade.minor,

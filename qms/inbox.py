@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, union
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from qms import scope
+from qms import findings, scope
 from qms.models import (ActionItem, Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem,
                         CorrectiveAction, Finding, FindingStatus, Response, Result, Role, Unit)
 from qms.permissions import roles_of
@@ -77,14 +77,7 @@ def waiting_for(session: Session, user_id: int, today: date) -> dict[str, dict]:
 
 def overdue(session: Session, unit_ids: set[int] | None, today: date) -> dict:
     """Findings whose plan is late, and findings with an action past its due date and not done."""
-    late_plan = select(Finding.id).where(Finding.status == FindingStatus.issued,
-                                         Finding.grade.in_(["major", "minor"]), Finding.plan_due < today)
-    late_action = select(CorrectiveAction.finding_id).join(
-        ActionItem, ActionItem.corrective_action_id == CorrectiveAction.id).join(
-        Finding, Finding.id == CorrectiveAction.finding_id).where(
-        Finding.status == FindingStatus.plan_accepted, ActionItem.done_date.is_(None), ActionItem.due_date < today)
-    # Two indexed lookups joined by UNION; an OR across them made the database scan every finding.
-    q = _findings_in(unit_ids).where(Finding.id.in_(union(late_plan, late_action)))
+    q = _findings_in(unit_ids).where(Finding.id.in_(findings.overdue_ids(today)))
     result = _finding_rows(session, q, today)
     for row in result["rows"]:
         row["overdue"] = True

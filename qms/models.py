@@ -276,6 +276,8 @@ class Finding(SQLModel, table=True):
     status: str = Field(default=FindingStatus.draft, max_length=30, index=True)
     plan_due: Optional[date] = Field(default=None, index=True)
     recurring_of_id: Optional[int] = Field(default=None, foreign_key="finding.id")
+    # Accent- and case-folded code, clause, statement and evidence, for accent-insensitive search in SQL.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: Optional[datetime] = _ts()
     issued_at: Optional[datetime] = _ts()
