@@ -15,7 +15,12 @@ def now() -> datetime:
 
 
 def today() -> date:
-    return now().date()
+    return local_date(now())
+
+
+def local_date(instant: datetime) -> date:
+    """The calendar day in Viet Nam at `instant`: 17:30 UTC on the 31st is already the 1st there."""
+    return instant.astimezone(ZONE).date()
 
 
 def local(value: datetime) -> datetime:

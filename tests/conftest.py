@@ -138,3 +138,20 @@ def org(session, admin_id, make_user):
                                   date(2026, 11, 30), lead, [lead, second])
     return {"root": root, "a": a, "a_div": a_div, "b": b, "rep": rep, "lead": lead, "second": second,
             "auditee": auditee, "viewer": viewer, "admin": admin_id, "audit": audit, "checklist": checklist}
+
+
+@pytest.fixture
+def issued(session, org):
+    """The org's audit with unit SKHCN audited: one minor NC and one observation, report issued."""
+    from datetime import date
+
+    from qms import completion, findings, planning, responses
+    unit = planning.plan_unit(session, org["rep"], org["audit"], org["a"], date(2026, 11, 5), [org["lead"]])
+    for n, row in enumerate(responses.sheet(session, unit)):
+        result = {0: "nc_minor", 1: "observation"}.get(n, "conform")
+        responses.save(session, org["lead"], unit, row["id"], {"result": result, "evidence": f"Bằng chứng {n}"}, 0)
+    ids = [findings.raise_from_response(session, org["lead"], r["answer"]["id"])
+           for r in responses.sheet(session, unit) if r["answer"]["result"] in ("nc_minor", "observation")]
+    completion.complete(session, org["lead"], org["audit"])
+    completion.issue_report(session, org["lead"], org["audit"])
+    return {"nc": ids[0], "obs": ids[1], "unit": unit}
