@@ -38,3 +38,16 @@ def history(session: Session, entity: str, entity_id: int) -> list[dict]:
     rows = session.exec(select(ChangeLog).where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id)
                         .order_by(ChangeLog.at, ChangeLog.id)).all()
     return [r.model_dump() for r in rows]
+
+
+def history_of_finding(session: Session, finding_id: int) -> list[dict]:
+    """A finding's whole story: the finding, its corrective action and the action rows, with who did it."""
+    from qms.models import ActionItem, CorrectiveAction, User
+    ca = session.exec(select(CorrectiveAction.id).where(CorrectiveAction.finding_id == finding_id)).first()
+    items = session.exec(select(ActionItem.id).where(ActionItem.corrective_action_id == ca)).all() if ca else []
+    query = select(ChangeLog, User.full_name).outerjoin(User, User.id == ChangeLog.user_id).where(
+        ((ChangeLog.entity == "finding") & (ChangeLog.entity_id == finding_id))
+        | ((ChangeLog.entity == "correctiveaction") & (ChangeLog.entity_id == (ca or -1)))
+        | ((ChangeLog.entity == "actionitem") & ChangeLog.entity_id.in_(list(items) or [-1])))
+    return [row.model_dump() | {"who": name or ""} for row, name in
+            session.exec(query.order_by(ChangeLog.at, ChangeLog.id)).all()]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from qms import inbox, settings
+from qms import actions, findings, inbox, settings
 from qms.i18n import catalog, t
-from qms.models import AuditStatus, FindingStatus, Grade, Role, UnitType
+from qms.models import AuditStatus, FindingStatus, Grade, Result, Role, UnitType
 from qms.ui.nav import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,8 @@ def test_dynamic_keys_exist():
     dynamic += [f"settings.{k}" for k in settings.DEFAULTS] + ["cli.checklist_loaded", "cli.checklist_unchanged"]
     dynamic += [key for section, _p, title, _i, _r in PAGES for key in (section, title)]
     dynamic += [f"home.{kind}" for kind in inbox.KINDS]
+    dynamic += [f"cause.{c}" for c in actions.CAUSE_CATEGORIES] + [f"findings.sort_by.{k}" for k in findings.SORTS]
+    dynamic += [f"result.{r}" for r in Result] + [f"result_short.{r}" for r in Result]
     assert sorted(k for k in dynamic if k not in VI) == []
 
 

@@ -1,0 +1,24 @@
+"""Excel exports of registers (cells written formula-safe)."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from qms import clock, spreadsheets
+from qms.i18n import t
+
+
+def findings_workbook(rows: list[dict], lang: str) -> bytes:
+    """The filtered findings register, one row per finding."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = t("findings.title", lang)[:31]
+    header = [t(k, lang) for k in ("field.code", "field.audit", "field.unit", "field.clause", "field.grade",
+                                   "field.status", "field.statement", "field.due", "field.overdue",
+                                   "findings.recurring")]
+    spreadsheets.write_table(ws, header, [
+        [r["code"] or "", r["audit"], r["unit"], r["clause"], t(f"grade.{r['grade']}", lang),
+         t(f"status.{r['status']}", lang), r["statement"], clock.format_date(r["due"], lang),
+         "x" if r["overdue"] else "", "x" if r["recurring"] else ""] for r in rows],
+        [16, 16, 36, 9, 22, 22, 70, 12, 9, 9])
+    return spreadsheets.to_bytes(wb)

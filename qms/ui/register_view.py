@@ -1,0 +1,86 @@
+"""The findings register: filters, sorting, SQL paging, Excel export; a click opens a finding."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from qms import audits, clock, db, exports, findings, standards, units
+from qms.models import FindingStatus, Grade
+from qms.ui import session
+from qms.ui.i18n import lang, t
+from qms.ui.widgets import date_text, label, labeler
+
+PAGE_SIZE = 50
+
+
+def _filters(me: dict) -> tuple[findings.RegisterFilter, str]:
+    with db.session_scope(session.engine()) as s:
+        years = audits.programme_years(s)
+        all_units = units.list_units(s, include_inactive=True)
+        audit_rows = [a for y in years for a in (audits.programme(s, me["id"], y) or {"audits": []})["audits"]]
+    everything = t("common.all")
+    unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in all_units}
+    audit_names = {a["id"]: f"{a['code']} – {a['title']}" for a in audit_rows}
+    clauses = [c for c in standards.clauses()]
+    search = st.text_input(t("common.search"), placeholder=t("findings.search_hint"), key="reg_search")
+    cols = st.columns(4)
+    flt = findings.RegisterFilter(
+        search=search,
+        year=cols[0].selectbox(t("field.year"), [None, *years], key="reg_year",
+                               format_func=lambda y: everything if y is None else str(y)),
+        audit_id=cols[1].selectbox(t("field.audit"), [None, *audit_names], key="reg_audit",
+                                   format_func=lambda i: everything if i is None else audit_names[i]),
+        unit_id=cols[2].selectbox(t("findings.unit_tree"), [None, *unit_names], key="reg_unit",
+                                  format_func=lambda i: everything if i is None else unit_names[i]),
+        clause=cols[3].selectbox(t("findings.clause_filter"), [None, *clauses], key="reg_clause",
+                                 format_func=lambda c: everything if c is None else c),
+    )
+    cols = st.columns(4)
+    flt.grade = cols[0].selectbox(t("field.grade"), [None, *[g.value for g in Grade]], format_func=labeler("grade"),
+                                  key="reg_grade")
+    flt.status = cols[1].selectbox(t("field.status"), [None, *[x.value for x in FindingStatus]],
+                                   format_func=labeler("status"), key="reg_status")
+    flt.owner = cols[2].text_input(t("findings.owner"), key="reg_owner")
+    sort = cols[3].selectbox(t("findings.sort"), list(findings.SORTS), format_func=labeler("findings.sort_by"),
+                             key="reg_sort")
+    left, right, _ = st.columns([1, 1, 2])
+    flt.overdue_only = left.toggle(t("findings.overdue_only"), key="reg_overdue")
+    flt.recurring_only = right.toggle(t("findings.recurring_only"), key="reg_recurring")
+    return flt, sort
+
+
+def register(me: dict) -> None:
+    flt, sort = _filters(me)
+    key = repr((flt, sort))
+    if st.session_state.get("_reg_key") != key:  # new filters start again at page 1
+        st.session_state["_reg_key"], st.session_state["reg_page"] = key, 0
+    page = st.session_state.get("reg_page", 0)
+    with db.session_scope(session.engine()) as s:
+        rows, total = findings.register(s, me["id"], flt, clock.today(), page, PAGE_SIZE, sort)
+    pages = max(1, -(-total // PAGE_SIZE))
+    st.caption(t("findings.count", total=total, page=page + 1, pages=pages))
+    table = [{t("field.code"): r["code"] or t("finding.draft_code"), t("field.audit"): r["audit"],
+              t("field.unit"): r["unit"], t("field.clause"): r["clause"], t("field.grade"): label("grade", r["grade"]),
+              t("field.status"): label("status", r["status"]), t("field.statement"): r["statement"],
+              t("field.due"): date_text(r["due"]),
+              t("field.overdue"): "⚠" if r["overdue"] else "", t("findings.recurring"): "↻" if r["recurring"] else ""}
+             for r in rows]
+    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key=f"reg_table_{page}")
+    if picked.selection.rows:
+        st.query_params["finding"] = str(rows[picked.selection.rows[0]]["id"])
+        st.rerun()
+    st.caption(t("findings.click_hint"))
+    prev_col, next_col, export_col = st.columns([1, 1, 2])
+    if prev_col.button(t("common.previous"), disabled=page == 0, key="reg_prev", width="stretch"):
+        st.session_state["reg_page"] = page - 1
+        st.rerun()
+    if next_col.button(t("common.next"), disabled=page + 1 >= pages, key="reg_next", width="stretch"):
+        st.session_state["reg_page"] = page + 1
+        st.rerun()
+    if export_col.button(t("findings.export"), icon=":material/table_view:", key="reg_export", width="stretch"):
+        with db.session_scope(session.engine()) as s:
+            every = findings.export_rows(s, me["id"], flt, clock.today(), sort)
+        export_col.download_button(t("findings.download", n=len(every)), exports.findings_workbook(every, lang()),
+                                   f"phat-hien-{clock.today():%Y%m%d}.xlsx", key="reg_download", type="primary",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
