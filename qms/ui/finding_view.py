@@ -50,8 +50,9 @@ def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
         st.markdown(f"**{t('car.root_cause')}** — {t('car.five_whys')}")
         steps = [st.text_input(t("car.why", n=n + 1), whys[n], key=f"why_{finding['id']}_{n}") for n in range(5)]
         root_cause = st.text_area(t("car.root_cause_text"), action.get("root_cause", ""))
-        category = st.selectbox(t("car.category"), ["", *actions.CAUSE_CATEGORIES], format_func=labeler("cause", "car.no_category"),
-                                index=(["", *actions.CAUSE_CATEGORIES].index(action.get("cause_category") or "")))
+        options = [None, *actions.CAUSE_CATEGORIES]
+        category = st.selectbox(t("car.category"), options, format_func=labeler("cause", "car.no_category"),
+                                index=options.index(action.get("cause_category") or None))
         st.markdown(f"**{t('car.plan')}**")
         count = max(len(rows) + 1, st.session_state.get(f"plan_rows_{finding['id']}", 1))
         plan_rows = []
@@ -74,7 +75,7 @@ def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
     if save or submit:
         with db.session_scope(session.engine()) as s:
             ok, _ = attempt(actions.save_plan, s, me["id"], finding["id"], correction, correction_by, correction_date,
-                            root_cause, steps, category, plan_rows)
+                            root_cause, steps, category or "", plan_rows)
             if ok and submit:
                 ok, _ = attempt(actions.submit_plan, s, me["id"], finding["id"])
         if ok:
@@ -140,6 +141,19 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
                 _run(actions.close, me["id"], fid, note, done="car.closed")
 
 
+def _field_label(field: str) -> str:
+    key = f"history.{field}"
+    text = t(key)
+    return field if text == key else text
+
+
+def _value(field: str, value: str | None) -> str:
+    """Status and grade codes in words; everything else as written."""
+    if value and field in ("status", "grade"):
+        return label(field, value)
+    return value or ""
+
+
 def finding_page(me: dict, finding_id: int) -> None:
     with db.session_scope(session.engine()) as s:
         try:
@@ -201,9 +215,13 @@ def finding_page(me: dict, finding_id: int) -> None:
     _next_step(me, finding, chain, steps)
 
     st.subheader(t("car.history"))
-    st.dataframe([{t("car.when"): datetime_text(h["at"]), t("car.who"): h["who"], t("car.what"): h["field"],
-                   t("car.from"): h["old"] or "", t("car.to"): h["new"] or ""} for h in history],
-                 hide_index=True, width="stretch")
+    if not history:
+        st.caption(t("finding.no_history"))
+    else:
+        st.dataframe([{t("car.when"): datetime_text(h["at"]), t("car.who"): h["who"],
+                       t("car.what"): _field_label(h["field"]), t("car.from"): _value(h["field"], h["old"]),
+                       t("car.to"): _value(h["field"], h["new"])} for h in history],
+                     hide_index=True, width="stretch")
     if finding["code"]:
         st.download_button(t("car.download"), car.build(finding, chain, history, agency, lang()),
                            f"{finding['code']}-phieu-yeu-cau-khac-phuc.pdf", mime="application/pdf",

@@ -1,0 +1,71 @@
+"""A finding's chain in a real browser: the unit submits a plan, the ISO rep returns it and then accepts it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_no_exception, choose, new_page, open_app, shot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def open_first(page, status_label: str, grade_label: str) -> None:
+    """Open the first finding of the register filtered to one status and grade."""
+    choose(page, "Trạng thái", status_label)
+    choose(page, "Mức độ", grade_label)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 52)  # the first row's selection cell
+    wait_for_app(page)
+
+
+def test_plan_submitted_returned_and_accepted(browser, server):
+    head = new_page(browser, server)
+    sign_in(head, "auditee")
+    open_app(head, "/findings")
+    shot(head, "auditee_register_vi")
+    open_first(head, "Đã ban hành", "Không phù hợp nhẹ")
+    expect(head.get_by_role("button", name="Về sổ theo dõi")).to_be_visible()
+    head.get_by_label("Khắc phục tức thời").fill("Đã trả kết quả, gọi điện xin lỗi công dân")
+    head.get_by_label("Tại sao 1").fill("Không có mẫu phiếu xin lỗi tại quầy")
+    head.get_by_role("textbox", name="Hành động", exact=True).first.fill("Bổ sung mẫu phiếu và tập huấn công chức")
+    head.get_by_role("textbox", name="Người phụ trách", exact=True).first.fill("Chánh Văn phòng Sở")
+    head.get_by_role("spinbutton", name="day, Hạn").first.click()  # a date field of day, month, year segments
+    head.keyboard.type("15122026")
+    head.get_by_role("button", name="Lưu và nộp kế hoạch").click()
+    wait_for_app(head)
+    assert_no_exception(head)
+    expect(head.get_by_text("Đã nộp kế hoạch").first).to_be_visible()
+    shot(head, "auditee_finding_submitted_vi")
+    url = head.url
+
+    rep = new_page(browser, server)
+    sign_in(rep, "isorep")
+    rep.goto(url)
+    wait_for_app(rep)
+    rep.get_by_label("Ý kiến khi trả lại kế hoạch").fill("Chưa phân tích đến nguyên nhân gốc")
+    rep.get_by_role("button", name="Trả lại kế hoạch").click()
+    wait_for_app(rep)
+    expect(rep.get_by_text("Đã ban hành").first).to_be_visible()
+
+    head.reload()
+    wait_for_app(head)
+    expect(head.get_by_text("Chưa phân tích đến nguyên nhân gốc").first).to_be_visible()
+    head.get_by_label("Tại sao 2").fill("Chưa cập nhật biểu mẫu sau khi sắp xếp bộ máy")
+    head.get_by_role("button", name="Lưu và nộp kế hoạch").click()
+    wait_for_app(head)
+
+    rep.reload()
+    wait_for_app(rep)
+    rep.get_by_role("button", name="Chấp nhận kế hoạch").click()
+    wait_for_app(rep)
+    expect(rep.get_by_text("Kế hoạch được chấp nhận").first).to_be_visible()
+    shot(rep, "isorep_finding_accepted_vi")
+    rep.locator("[data-testid=stSidebar]").get_by_text("English", exact=True).click()
+    wait_for_app(rep)
+    assert_no_exception(rep)
+    shot(rep, "isorep_finding_accepted_en")
+    rep.locator("[data-testid=stSidebar]").get_by_text("Tiếng Việt", exact=True).click()
+    wait_for_app(rep)
+    for p in (head, rep):
+        p.context.close()
