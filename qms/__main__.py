@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from qms import audits, bootstrap, checklist_excel, checklist_files, checklists, config, db, demo, units, users
+from qms import actions, audits, bootstrap, changelog, findings, checklist_excel, checklist_files, checklists, config, db, demo, units, users
 from qms.errors import QMSError
 from qms.i18n import message, t
-from qms.models import Audit
-from qms.reports import audit_plan
+from qms import settings as org_settings
+from qms.models import Audit, Finding
+from qms.reports import audit_plan, car
 
 LANG = config.default_language()
 
@@ -138,6 +139,22 @@ def cmd_report_plan(args) -> int:
     return 0
 
 
+def cmd_report_car(args) -> int:
+    """The corrective action request form of one finding, as PDF."""
+    bootstrap.init()
+    with db.session_scope() as session:
+        finding_id = session.exec(select(Finding.id).where(Finding.code == args.code)).first()
+        if finding_id is None:
+            print(t("error.finding_missing", LANG), file=sys.stderr)
+            return 1
+        detail = findings.detail(session, None, finding_id)
+        pdf = car.build(detail, actions.chain(session, finding_id), changelog.history_of_finding(session, finding_id),
+                        org_settings.get(session, f"org_name_{args.lang}"), args.lang)
+    Path(args.output).write_bytes(pdf)
+    print(t("cli.report_written", LANG, output=args.output))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qms", description="QMS Audit Assistant")
     sub = p.add_subparsers(dest="command", required=True)
@@ -182,6 +199,11 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("-o", "--output", required=True)
     rp.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
     rp.set_defaults(fn=cmd_report_plan)
+    rc = r.add_parser("car", help="the corrective action request of finding CODE (e.g. NC-2026-001) as PDF")
+    rc.add_argument("code")
+    rc.add_argument("-o", "--output", required=True)
+    rc.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
+    rc.set_defaults(fn=cmd_report_car)
     return p
 
 

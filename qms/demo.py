@@ -311,7 +311,7 @@ class _Ctx:
                 "correction_by": "Trưởng đơn vị", "correction_date": submitted.date() - timedelta(days=2),
                 "root_cause": "Công chức mới chưa được hướng dẫn quy trình cập nhật.",
                 "why_steps": ["Hồ sơ thiếu phiếu", "Công chức không biết mẫu mới", "Chưa tập huấn sau khi sắp xếp bộ máy"],
-                "cause_category": "training", "submitted_at": submitted,
+                "cause_category": "people", "submitted_at": submitted,
                 "accepted_by_id": self.user_ids["isorep"] if accepted else None,
                 "accepted_at": submitted + timedelta(days=3) if accepted else None,
                 "implemented_at": submitted + timedelta(days=40) if implemented else None,

@@ -42,3 +42,17 @@ def message(error: Exception, lang: str) -> str:
     if key is None:
         return str(error)
     return t(key, lang, **getattr(error, "params", {}))
+
+
+def history_field(field: str, lang: str) -> str:
+    """A change-log field name in words (the field itself when the catalog has no entry)."""
+    key = f"history.{field}"
+    text = t(key, lang)
+    return field if text == key else text
+
+
+def history_value(field: str, value: str | None, lang: str) -> str:
+    """Status and grade codes in words; every other value as it was written."""
+    if value and field in ("status", "grade"):
+        return t(f"{field}.{value}", lang)
+    return value or ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qms import clock
-from qms.i18n import t
+from qms.i18n import history_field, history_value, t
 from qms.reports.pdf import Document
 
 
@@ -55,7 +55,8 @@ def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: st
     doc.field(tr("car.reopened"), str(action.get("reopen_count", 0)))
     doc.section("6. " + tr("car.history"))
     doc.grid([tr("car.when"), tr("car.who"), tr("car.what"), tr("car.from"), tr("car.to")],
-             [[clock.format_datetime(h["at"], lang), h["who"], h["field"], h["old"] or "", h["new"] or ""]
+             [[clock.format_datetime(h["at"], lang), h["who"], history_field(h["field"], lang),
+               history_value(h["field"], h["old"], lang), history_value(h["field"], h["new"], lang)]
               for h in history], [30, 34, 30, 40, 40])
     doc.signatures([(tr("car.unit_head"), ""), (tr("car.iso_rep"), "")])
     return doc.bytes()

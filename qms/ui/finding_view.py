@@ -8,6 +8,7 @@ import streamlit as st
 from qms import actions, attachments, changelog, clock, db, findings
 from qms import settings as org_settings
 from qms.errors import QMSError
+from qms.i18n import history_field, history_value
 from qms.reports import car
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
@@ -141,19 +142,6 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
                 _run(actions.close, me["id"], fid, note, done="car.closed")
 
 
-def _field_label(field: str) -> str:
-    key = f"history.{field}"
-    text = t(key)
-    return field if text == key else text
-
-
-def _value(field: str, value: str | None) -> str:
-    """Status and grade codes in words; everything else as written."""
-    if value and field in ("status", "grade"):
-        return label(field, value)
-    return value or ""
-
-
 def finding_page(me: dict, finding_id: int) -> None:
     with db.session_scope(session.engine()) as s:
         try:
@@ -219,8 +207,9 @@ def finding_page(me: dict, finding_id: int) -> None:
         st.caption(t("finding.no_history"))
     else:
         st.dataframe([{t("car.when"): datetime_text(h["at"]), t("car.who"): h["who"],
-                       t("car.what"): _field_label(h["field"]), t("car.from"): _value(h["field"], h["old"]),
-                       t("car.to"): _value(h["field"], h["new"])} for h in history],
+                       t("car.what"): history_field(h["field"], lang()),
+                       t("car.from"): history_value(h["field"], h["old"], lang()),
+                       t("car.to"): history_value(h["field"], h["new"], lang())} for h in history],
                      hide_index=True, width="stretch")
     if finding["code"]:
         st.download_button(t("car.download"), car.build(finding, chain, history, agency, lang()),
