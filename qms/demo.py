@@ -132,6 +132,7 @@ def build(session: Session, units: int = 0, years: int = 1, seed: int = 2026) ->
         ctx.past_year(year, latest=year == this_year - 1)
     ctx.current_year(this_year)
     org_settings.put(session, "_demo", [{"username": p[0], "roles": [str(r) for r in p[2]]} for p in PEOPLE])
+    session.execute(text("ANALYZE"))  # fresh statistics, or the planner guesses badly on bulk-loaded tables
     org_settings.put(session, "org_name_vi", "Ủy ban nhân dân tỉnh Phú Lâm")
     org_settings.put(session, "org_name_en", "Phu Lam Provincial People's Committee")
     org_settings.put(session, "org_place", "Phú Lâm")

@@ -45,7 +45,7 @@ SORTS = {"newest": (Finding.id.desc(),), "code": (Finding.code, Finding.id), "du
          "status": (Finding.status, Finding.id), "clause": (Finding.clause, Finding.id)}
 
 
-def overdue_ids(today: date):
+def overdue_ids(today: date, among: list[int] | None = None):
     """Findings whose plan is late, or with an accepted action past its due date and not done."""
     late_plan = select(Finding.id).where(Finding.status == FindingStatus.issued,
                                          Finding.grade.in_([Grade.major, Grade.minor]), Finding.plan_due < today)
@@ -53,6 +53,8 @@ def overdue_ids(today: date):
         ActionItem, ActionItem.corrective_action_id == CorrectiveAction.id).join(
         Finding, Finding.id == CorrectiveAction.finding_id).where(
         Finding.status == FindingStatus.plan_accepted, ActionItem.done_date.is_(None), ActionItem.due_date < today)
+    if among is not None:  # only these findings (a page), not the whole table
+        late_plan, late_action = late_plan.where(Finding.id.in_(among)), late_action.where(Finding.id.in_(among))
     # Two indexed lookups joined by UNION; an OR across them made the database scan every finding.
     return union(late_plan, late_action)
 
@@ -100,8 +102,7 @@ def rows_for(session: Session, finding_ids: list[int], today: date) -> list[dict
     """Register rows for these findings, in the given order."""
     if not finding_ids:
         return []
-    late = set(session.exec(select(Finding.id).where(Finding.id.in_(finding_ids),
-                                                     Finding.id.in_(overdue_ids(today)))).all())
+    late = set(session.exec(overdue_ids(today, finding_ids)).all())
     rows = session.exec(
         select(Finding, Unit.name, Audit.code).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
         .join(Unit, Unit.id == AuditUnit.unit_id).join(Audit, Audit.id == AuditUnit.audit_id)
