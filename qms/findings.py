@@ -102,7 +102,7 @@ def rows_for(session: Session, finding_ids: list[int], today: date) -> list[dict
     """Register rows for these findings, in the given order."""
     if not finding_ids:
         return []
-    late = set(session.exec(overdue_ids(today, finding_ids)).all())
+    late = set(session.execute(overdue_ids(today, finding_ids)).scalars().all())
     rows = session.exec(
         select(Finding, Unit.name, Audit.code).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
         .join(Unit, Unit.id == AuditUnit.unit_id).join(Audit, Audit.id == AuditUnit.audit_id)
