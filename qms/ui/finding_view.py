@@ -133,7 +133,11 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
             effective = right.radio(t("car.effective"), [True, False], horizontal=True,
                                     format_func=lambda v, yes=t("common.yes"), no=t("common.no"): yes if v else no)
             note = st.text_area(t("car.verification_note"))
+            upload = st.file_uploader(t("audit_day.attach"), key=f"verify_file_{fid}")
             if st.form_submit_button(t("car.verify"), type="primary"):
+                if upload is not None:  # the evidence is kept even if the verification itself is refused
+                    with db.session_scope(session.engine()) as s:
+                        attempt(attachments.add, s, me["id"], upload.name, upload.getvalue(), finding_id=fid)
                 _run(actions.verify, me["id"], fid, effective, note, when, done="common.saved")
     if "close" in steps:
         with st.form(f"close_{fid}"):
