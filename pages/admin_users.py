@@ -29,6 +29,7 @@ with create_tab:
     with st.form(form_key("user_create")):
         username = st.text_input(t("field.username"), help=t("users.username_help"))
         full_name = st.text_input(t("field.full_name"))
+        email = st.text_input(t("field.email"), help=t("users.email_help"))
         password = st.text_input(t("field.password"), type="password", help=t("users.password_help"))
         roles = st.multiselect(t("field.roles"), ROLES, format_func=role_label)
         unit_ids = st.multiselect(t("field.units"), list(unit_names), format_func=unit_names.get)
@@ -36,7 +37,7 @@ with create_tab:
         if st.form_submit_button(t("common.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
                 ok, _ = attempt(users.create_user, s, me["id"], username, full_name, password, roles,
-                                unit_ids, language)
+                                unit_ids, language, email)
             if ok:
                 reset_form("user_create")
                 flash(t("users.created", username=username))
@@ -49,13 +50,15 @@ with edit_tab:
         user = by_id[chosen]
         with st.form(f"user_edit_{chosen}"):
             full_name = st.text_input(t("field.full_name"), user["full_name"])
+            email = st.text_input(t("field.email"), user["email"], help=t("users.email_help"))
             roles = st.multiselect(t("field.roles"), ROLES, user["roles"], format_func=role_label)
             current_units = [u["id"] for u in user["units"] if u["id"] in unit_names]
             unit_ids = st.multiselect(t("field.units"), list(unit_names), current_units, format_func=unit_names.get)
             active = st.checkbox(t("field.active"), user["active"])
             if st.form_submit_button(t("common.save"), type="primary"):
                 with db.session_scope(session.engine()) as s:
-                    ok, _ = attempt(users.update_user, s, me["id"], chosen, full_name, roles, unit_ids, active)
+                    ok, _ = attempt(users.update_user, s, me["id"], chosen, full_name, roles, unit_ids, active,
+                                    email)
                 if ok:
                     if chosen == me["id"]:
                         session.refresh()

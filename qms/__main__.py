@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from qms import actions, audits, bootstrap, changelog, findings, checklist_excel, checklist_files, checklists, config, db, demo, units, users
+from qms import actions, audits, bootstrap, changelog, clock, findings, reminders, checklist_excel, checklist_files, checklists, config, db, demo, units, users
 from qms.errors import QMSError
 from qms.i18n import message, t
 from qms import settings as org_settings
@@ -155,6 +155,23 @@ def cmd_report_car(args) -> int:
     return 0
 
 
+def cmd_remind(args) -> int:
+    """E-mail due and overdue work to the people it waits for (needs QMS_SMTP_HOST)."""
+    bootstrap.init()
+    smtp = reminders.SmtpConfig.from_env()
+    with db.session_scope() as session:
+        if args.dry_run or smtp is None:
+            batches = reminders.collect(session, clock.today())
+            for address, batch in batches.items():
+                print(f"{address}: {len(batch['lines'])}")
+            if smtp is None and not args.dry_run:
+                print(t("cli.smtp_off", LANG))
+            return 0
+        sent = reminders.send(session, clock.today(), smtp)
+    print(t("cli.reminders_sent", LANG, n=sent))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qms", description="QMS Audit Assistant")
     sub = p.add_subparsers(dest="command", required=True)
@@ -193,6 +210,9 @@ def parser() -> argparse.ArgumentParser:
     ce.add_argument("--version")
     ce.add_argument("-o", "--output", required=True)
     ce.set_defaults(fn=cmd_checklist_export)
+    rm = sub.add_parser("remind", help="e-mail due and overdue work (QMS_SMTP_HOST must be set)")
+    rm.add_argument("--dry-run", action="store_true", help="list recipients, send nothing")
+    rm.set_defaults(fn=cmd_remind)
     r = sub.add_parser("report", help="printable documents").add_subparsers(dest="action", required=True)
     rp = r.add_parser("plan", help="the audit plan of audit CODE (e.g. ĐGNB-2026-01) as PDF")
     rp.add_argument("code")

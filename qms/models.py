@@ -106,6 +106,7 @@ class User(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True, index=True)
     full_name: str = Field(max_length=255)
+    email: Optional[str] = Field(default=None, max_length=255)
     password_hash: str = Field(max_length=255)
     active: bool = True
     language: str = Field(default="vi", max_length=5)

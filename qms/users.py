@@ -15,6 +15,14 @@ from qms.permissions import ROLES, require_role
 from qms.text import nfc
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _clean_email(email: str | None) -> str | None:
+    email = nfc(email).lower()
+    if email and not _EMAIL.match(email):
+        raise ValidationError("error.email_invalid")
+    return email or None
 
 
 def has_users(session: Session) -> bool:
@@ -30,7 +38,7 @@ def profile(session: Session, user_id: int) -> dict:
     units = session.exec(select(Unit).join(UserUnit, UserUnit.unit_id == Unit.id)
                          .where(UserUnit.user_id == user_id).order_by(Unit.code)).all()
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "active": user.active,
-            "language": user.language, "roles": roles,
+            "language": user.language, "email": user.email or "", "roles": roles,
             "units": [{"id": u.id, "code": u.code, "name": u.name} for u in units]}
 
 
@@ -61,7 +69,8 @@ def _set_links(session: Session, user_id: int, roles: list[str], unit_ids: list[
 
 
 def create_user(session: Session, actor_id: int | None, username: str, full_name: str, password: str,
-                roles: list[str], unit_ids: list[int] | None = None, language: str = "vi") -> int:
+                roles: list[str], unit_ids: list[int] | None = None, language: str = "vi",
+                email: str | None = None) -> int:
     """Create an account; actor None is the command line or first-run set-up."""
     require_role(session, actor_id, Role.admin)
     username, full_name, unit_ids = nfc(username).lower(), nfc(full_name), list(unit_ids or [])
@@ -73,7 +82,8 @@ def create_user(session: Session, actor_id: int | None, username: str, full_name
         raise ValidationError("error.username_taken", username=username)
     _check_roles_units(session, roles, unit_ids)
     user = User(username=username, full_name=full_name, password_hash=passwords.hash_password(password),
-                language=language if language in LANGUAGES else "vi", created_at=clock.now())
+                email=_clean_email(email), language=language if language in LANGUAGES else "vi",
+                created_at=clock.now())
     session.add(user)
     session.flush()
     _set_links(session, user.id, roles, unit_ids)
@@ -91,7 +101,7 @@ def create_first_admin(session: Session, username: str, full_name: str, password
 
 
 def update_user(session: Session, actor_id: int | None, user_id: int, full_name: str, roles: list[str],
-                unit_ids: list[int], active: bool = True) -> None:
+                unit_ids: list[int], active: bool = True, email: str | None = None) -> None:
     require_role(session, actor_id, Role.admin)
     user = session.get(User, user_id)
     if user is None:
@@ -103,7 +113,7 @@ def update_user(session: Session, actor_id: int | None, user_id: int, full_name:
     if user_id == actor_id and (not active or Role.admin not in roles):
         raise ValidationError("error.cannot_demote_self")
     before = profile(session, user_id)
-    changes = changelog.diff(user, {"full_name": full_name, "active": bool(active)})
+    changes = changelog.diff(user, {"full_name": full_name, "active": bool(active), "email": _clean_email(email)})
     changes["roles"] = (",".join(before["roles"]), ",".join(sorted(set(roles), key=ROLES.index)))
     changes["units"] = (",".join(str(u["id"]) for u in before["units"]), ",".join(map(str, sorted(set(unit_ids)))))
     session.add(user)
