@@ -11,7 +11,11 @@ from qms.models import ChangeLog
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):  # 5-why steps and the like read better as a sentence than a repr
+        return "; ".join(str(v) for v in value)
+    return str(value)
 
 
 def record(session: Session, entity: str, entity_id: int, user_id: int | None, changes: dict[str, tuple[Any, Any]]) -> None:

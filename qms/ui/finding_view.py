@@ -3,6 +3,8 @@ the history, and the next step open to the viewer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from qms import actions, attachments, changelog, clock, db, findings
@@ -56,6 +58,8 @@ def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
                                 index=options.index(action.get("cause_category") or None))
         st.markdown(f"**{t('car.plan')}**")
         count = max(len(rows) + 1, st.session_state.get(f"plan_rows_{finding['id']}", 1))
+        with db.session_scope(session.engine()) as s:
+            default_due = clock.today() + timedelta(days=int(org_settings.get(s, "action_due_days")))
         plan_rows = []
         for n in range(count):
             row = rows[n] if n < len(rows) else {}
@@ -64,8 +68,8 @@ def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
                 "action": a.text_input(t("car.action"), row.get("action", ""), key=f"act_{finding['id']}_{n}",
                                        disabled=bool(row.get("done_date"))),
                 "owner_name": o.text_input(t("car.owner"), row.get("owner_name", ""), key=f"own_{finding['id']}_{n}"),
-                "due_date": d.date_input(t("field.due"), row.get("due_date"), format="DD/MM/YYYY",
-                                         key=f"due_{finding['id']}_{n}")})
+                "due_date": d.date_input(t("field.due"), row.get("due_date") or (default_due if n == len(rows) else None),
+                                         format="DD/MM/YYYY", key=f"due_{finding['id']}_{n}")})
         left, middle, right = st.columns(3)
         save = left.form_submit_button(t("car.save_plan"))
         more = middle.form_submit_button(t("car.add_row"), icon=":material/add:")

@@ -61,6 +61,41 @@ def test_plan_submitted_returned_and_accepted(browser, server):
     wait_for_app(rep)
     expect(rep.get_by_text("Kế hoạch được chấp nhận").first).to_be_visible()
     shot(rep, "isorep_finding_accepted_vi")
+
+    def implement():
+        head.reload()
+        wait_for_app(head)
+        while head.get_by_role("button", name="Báo cáo đã hoàn thành").count():
+            head.get_by_role("textbox", name="Bằng chứng", exact=True).first.fill("Biên bản tập huấn ngày 20/11")
+            head.get_by_role("button", name="Báo cáo đã hoàn thành").first.click()
+            wait_for_app(head)
+        head.get_by_role("button", name="Báo cáo đã thực hiện xong kế hoạch").click()
+        wait_for_app(head)
+        expect(head.get_by_text("Đã báo cáo thực hiện xong").first).to_be_visible()
+
+    def verify(effective: bool, note: str):
+        rep.reload()
+        wait_for_app(rep)
+        if not effective:
+            rep.get_by_text("Không", exact=True).first.click()
+        rep.get_by_label("Kết quả kiểm tra").fill(note)
+        rep.get_by_role("button", name="Ghi kết quả kiểm tra").click()
+        wait_for_app(rep)
+
+    implement()
+    verify(False, "Tháng 12 vẫn còn hồ sơ trễ hạn không có phiếu xin lỗi")
+    head.reload()
+    wait_for_app(head)
+    expect(head.get_by_text("Đã mở lại 1 lần").first).to_be_visible()
+    head.get_by_role("textbox", name="Hành động", exact=True).nth(1).fill("Cài nhắc hạn trên phần mềm một cửa")
+    head.get_by_role("button", name="Lưu nháp").click()
+    wait_for_app(head)
+    implement()
+    verify(True, "Kiểm tra 10 hồ sơ tháng 1: đúng hạn, đủ phiếu")
+    rep.get_by_role("button", name="Đóng phát hiện").click()
+    wait_for_app(rep)
+    expect(rep.get_by_text("Đã đóng phát hiện.").first).to_be_visible()
+    shot(rep, "isorep_finding_closed_vi")
     rep.locator("[data-testid=stSidebar]").get_by_text("English", exact=True).click()
     wait_for_app(rep)
     assert_no_exception(rep)
