@@ -1,30 +1,114 @@
-"""Dashboard: findings by status and grade within my scope."""
+"""Dashboard: open nonconformities and actions by unit, clause, grade and age; trends; conformity; coverage.
+A click on a bar narrows the dashboard; one more click opens the register with the same filters."""
 
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-from qms import charts, clock, db, metrics
-from qms.models import FindingStatus
+from qms import audits, charts, clock, db, exports, metrics, units
+from qms.models import Grade
 from qms.ui import session
+from qms.ui.dashboard_data import figures
 from qms.ui.i18n import t
-from qms.ui.widgets import empty, label
+from qms.ui.widgets import label, labeler
 
 me = session.require_user()
 st.title(t("dashboard.title"))
+today = clock.today()
 with db.session_scope(session.engine()) as s:
-    rows = metrics.findings_by_status_grade(s, me["id"])
-    overdue = metrics.overdue_count(s, me["id"], clock.today())
-if not rows:
-    empty("dashboard.no_data")
-    st.stop()
-data = [{"status": label("status", r["status"]), "grade": label("grade", r["grade"]), "count": r["count"]}
-        for r in rows]
-open_total = sum(r["count"] for r in rows if r["status"] not in (FindingStatus.closed, FindingStatus.draft))
+    unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in units.list_units(s)}
+    years = audits.programme_years(s)
+    audit_names = {a["id"]: a["code"] for y in years for a in (audits.programme(s, me["id"], y) or {"audits": []})["audits"]}
+
+everything = t("common.all")
+cols = st.columns([2, 2, 2, 1])
+period = cols[0].date_input(t("dashboard.period"), (date(today.year - 1, 1, 1), today), format="DD/MM/YYYY",
+                            key="dash_period")
+unit_id = cols[1].selectbox(t("findings.unit_tree"), [None, *unit_names], key="dash_unit",
+                            format_func=lambda i: everything if i is None else unit_names[i])
+audit_id = cols[2].selectbox(t("field.audit"), [None, *audit_names], key="dash_audit",
+                             format_func=lambda i: everything if i is None else audit_names[i])
+grade = cols[3].selectbox(t("field.grade"), [None, *[g.value for g in Grade]], key="dash_grade",
+                          format_func=labeler("grade"))
+start, end = (period if isinstance(period, tuple) and len(period) == 2 else (None, None))
+flt = metrics.DashFilter(start=start, end=end, unit_id=unit_id, audit_id=audit_id, grade=grade)
+data = figures(me["id"], flt, today, today.year)
+
+
+def narrow(key: str, event) -> None:
+    """A click on a bar sets the matching filter and reruns."""
+    points = (event or {}).get("selection", {}).get("pick") or []
+    if points:
+        value = points[0].get({"dash_unit": "unit_id", "dash_grade": "grade"}[key])
+        if value is not None and st.session_state.get(key) != value:
+            st.session_state[key] = value
+            st.rerun()
+
+
+def panel(title: str, chart, rows: list[dict], columns: dict[str, str], name: str, pick: str | None = None) -> None:
+    """A chart with its table view and an Excel download of its data."""
+    st.markdown(f"**{title}**")
+    if not rows:
+        st.caption(t("dashboard.no_data"))
+        return
+    event = st.altair_chart(chart, width="stretch", key=f"chart_{name}",
+                            on_select="rerun" if pick else "ignore")
+    if pick:
+        narrow(pick, event)
+    table = pd.DataFrame(rows)[list(columns)].rename(columns=columns)
+    with st.expander(t("dashboard.table")):
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button(t("dashboard.download"), exports.table_workbook(table, title), f"{name}.xlsx",
+                           key=f"xlsx_{name}", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+count = t("dashboard.count")
+cov = data["coverage"]
+m = st.columns(4)
+m[0].metric(t("dashboard.open_findings"), sum(r["count"] for r in data["by_grade"]))
+m[1].metric(t("dashboard.overdue"), data["overdue"])
+m[2].metric(t("dashboard.coverage", year=cov["year"]), f"{cov['planned']}/{cov['active']}")
+m[3].metric(t("dashboard.audited_units"), cov["audited"])
+if st.button(t("dashboard.open_register"), icon=":material/open_in_new:", key="to_register"):
+    for key in ("reg_search", "reg_year", "reg_audit", "reg_clause", "reg_status", "reg_owner", "reg_overdue",
+                "reg_recurring"):
+        st.session_state.pop(key, None)
+    st.session_state.update(reg_unit=unit_id, reg_grade=grade, reg_audit=audit_id)
+    st.switch_page("pages/findings.py")
+
 left, right = st.columns(2)
-left.metric(t("dashboard.open_findings"), open_total)
-right.metric(t("dashboard.overdue"), overdue)
-st.altair_chart(charts.stacked_bars(data, "status", "grade", "count", t("field.status"), t("field.grade"),
-                                    t("dashboard.count"), [label("status", s.value) for s in FindingStatus]),
-                width="stretch")
-with st.expander(t("dashboard.table")):
-    st.dataframe([{t("field.status"): d["status"], t("field.grade"): d["grade"], t("dashboard.count"): d["count"]}
-                  for d in data], hide_index=True, width="stretch")
+with left:
+    panel(t("dashboard.by_unit"), charts.ranked_bars(data["by_unit"], "unit", "count", t("field.unit"), count, "unit_id"),
+          data["by_unit"], {"unit": t("field.unit"), "count": count}, "open_by_unit", pick="dash_unit")
+with right:
+    by_grade = [r | {"label": label("grade", r["grade"])} for r in data["by_grade"]]
+    panel(t("dashboard.by_grade"), charts.columns(by_grade, "label", "count", t("field.grade"), count,
+                                                  [label("grade", g.value) for g in Grade], "grade"),
+          by_grade, {"label": t("field.grade"), "count": count}, "open_by_grade", pick="dash_grade")
+panel(t("dashboard.pareto"), charts.pareto(data["by_clause"], t("field.clause"), count, t("dashboard.cumulative")),
+      data["by_clause"], {"clause": t("field.clause"), "count": count, "cumulative": t("dashboard.cumulative")},
+      "pareto_by_clause")
+left, right = st.columns(2)
+with left:
+    ages = [r | {"label": t(f"dashboard.age.{n}")} for n, r in enumerate(data["by_age"])]
+    panel(t("dashboard.by_age"), charts.columns(ages, "label", "count", t("dashboard.days"), count,
+                                                [a["label"] for a in ages]),
+          ages, {"label": t("dashboard.days"), "count": count}, "open_by_age")
+with right:
+    months = data["months"]
+    panel(t("dashboard.by_month"), charts.monthly_lines(months, t("dashboard.month"), count,
+                                                        {"opened": t("dashboard.opened"), "closed": t("dashboard.closed")}),
+          months, {"month": t("dashboard.month"), "opened": t("dashboard.opened"), "closed": t("dashboard.closed")},
+          "opened_closed")
+left, right = st.columns(2)
+with left:
+    panel(t("dashboard.overdue_by_unit"), charts.ranked_bars(data["overdue_unit"], "unit", "count", t("field.unit"), count),
+          data["overdue_unit"], {"unit": t("field.unit"), "count": count}, "overdue_by_unit")
+with right:
+    panel(t("dashboard.overdue_by_owner"), charts.ranked_bars(data["overdue_owner"], "owner", "count", t("car.owner"), count),
+          data["overdue_owner"], {"owner": t("car.owner"), "count": count}, "overdue_by_owner")
+panel(t("dashboard.conformity"), charts.conformity(data["conformity"], t("field.unit"), t("dashboard.rate")),
+      data["conformity"], {"audit": t("field.audit"), "unit": t("field.unit"), "rate": t("dashboard.rate"),
+                           "answers": t("dashboard.answers")}, "conformity")
+st.caption(t("dashboard.help"))

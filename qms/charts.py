@@ -1,17 +1,90 @@
-"""Altair chart builders: plain data in, chart out (no database, no Streamlit)."""
+"""Altair chart builders: plain rows in, chart out (no database, no Streamlit).
+
+Charts with a `pick` field carry a point selection named "pick", so a click can narrow the dashboard.
+"""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
+HEIGHT = 260
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
 
 def stacked_bars(rows: list[dict], x: str, color: str, value: str, x_title: str, color_title: str,
                  value_title: str, x_order: list[str] | None = None) -> alt.Chart:
-    data = pd.DataFrame(rows, columns=[x, color, value])
+    data = _frame(rows, [x, color, value])
     return alt.Chart(data).mark_bar().encode(
         x=alt.X(f"{x}:N", title=x_title, sort=x_order),
         y=alt.Y(f"{value}:Q", title=value_title),
         color=alt.Color(f"{color}:N", title=color_title),
         tooltip=[x, color, value],
-    )
+    ).properties(height=HEIGHT)
+
+
+def ranked_bars(rows: list[dict], label: str, value: str, label_title: str, value_title: str,
+                pick: str | None = None) -> alt.Chart:
+    """Horizontal bars, largest first; with `pick`, clicking a bar selects its `pick` value."""
+    data = _frame(rows, [label, value] + ([pick] if pick and pick not in (label, value) else []))
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y(f"{label}:N", title=label_title, sort="-x", axis=alt.Axis(labelLimit=240)),
+        x=alt.X(f"{value}:Q", title=value_title),
+        tooltip=[label, value],
+    ).properties(height=max(HEIGHT // 2, 24 * len(rows)))
+    if pick:
+        selection = alt.selection_point(fields=[pick], name="pick")
+        chart = chart.add_params(selection).encode(
+            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.45)))
+    return chart
+
+
+def columns(rows: list[dict], label: str, value: str, label_title: str, value_title: str,
+            order: list[str] | None = None, pick: str | None = None) -> alt.Chart:
+    """Vertical bars in a fixed order (grades, age buckets)."""
+    data = _frame(rows, [label, value] + ([pick] if pick and pick not in (label, value) else []))
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X(f"{label}:N", title=label_title, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=180)),
+        y=alt.Y(f"{value}:Q", title=value_title),
+        tooltip=[label, value],
+    ).properties(height=HEIGHT)
+    if pick:
+        selection = alt.selection_point(fields=[pick], name="pick")
+        chart = chart.add_params(selection).encode(
+            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.45)))
+    return chart
+
+
+def pareto(rows: list[dict], clause_title: str, count_title: str, share_title: str) -> alt.Chart:
+    """Clauses by open nonconformities, largest first, with the cumulative share as a line."""
+    data = _frame(rows, ["clause", "count", "cumulative"])
+    order = list(data["clause"])
+    base = alt.Chart(data).encode(x=alt.X("clause:N", title=clause_title, sort=order))
+    bars = base.mark_bar().encode(y=alt.Y("count:Q", title=count_title), tooltip=["clause", "count", "cumulative"])
+    line = base.mark_line(point=True, color="#b22222").encode(
+        y=alt.Y("cumulative:Q", title=share_title, scale=alt.Scale(domain=[0, 100])))
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=HEIGHT)
+
+
+def monthly_lines(rows: list[dict], month_title: str, count_title: str, labels: dict[str, str]) -> alt.Chart:
+    """Opened and closed per month, one line each (labels: series name → legend text)."""
+    data = _frame(rows, ["month", "opened", "closed"]).melt("month", var_name="series", value_name="count")
+    data["series"] = data["series"].map(labels)
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("month:O", title=month_title), y=alt.Y("count:Q", title=count_title),
+        color=alt.Color("series:N", title=None), tooltip=["month", "series", "count"],
+    ).properties(height=HEIGHT)
+
+
+def conformity(rows: list[dict], unit_title: str, rate_title: str) -> alt.Chart:
+    """Conformity rate per unit and audit, in percent."""
+    data = _frame(rows, ["audit", "unit", "rate", "answers"])
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("unit:N", title=unit_title, sort="-x", axis=alt.Axis(labelLimit=240)),
+        x=alt.X("rate:Q", title=rate_title,
+                                                               scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("audit:N", title=None), tooltip=["audit", "unit", "rate", "answers"],
+    ).properties(height=max(HEIGHT // 2, 24 * len(rows)))

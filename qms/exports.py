@@ -22,3 +22,14 @@ def findings_workbook(rows: list[dict], lang: str) -> bytes:
          "x" if r["overdue"] else "", "x" if r["recurring"] else ""] for r in rows],
         [16, 16, 36, 9, 22, 22, 70, 12, 9, 9])
     return spreadsheets.to_bytes(wb)
+
+
+def table_workbook(frame, title: str) -> bytes:
+    """One chart's data as a workbook (the table view of a dashboard panel)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "data"
+    spreadsheets.write_table(ws, [str(c) for c in frame.columns],
+                             [[None if (isinstance(v, float) and v != v) else v for v in row]
+                              for row in frame.itertuples(index=False)])
+    return spreadsheets.to_bytes(wb)

@@ -1,0 +1,31 @@
+"""Chart builders are pure: tested on their data and the Vega-Lite they produce."""
+
+from qms import charts
+
+
+def test_pareto_keeps_order_and_cumulative_line():
+    rows = [{"clause": "8.5.1", "count": 5, "cumulative": 50.0}, {"clause": "7.5.3", "count": 3, "cumulative": 80.0},
+            {"clause": "9.2", "count": 2, "cumulative": 100.0}]
+    spec = charts.pareto(rows, "Điều khoản", "Số lượng", "Tích lũy (%)").to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == ["8.5.1", "7.5.3", "9.2"]
+    assert spec["layer"][1]["mark"]["type"] == "line"
+    assert spec["resolve"]["scale"]["y"] == "independent"
+
+
+def test_ranked_bars_carry_a_click_selection_on_the_pick_field():
+    rows = [{"unit_id": 3, "unit": "Sở Nội vụ", "count": 4}, {"unit_id": 5, "unit": "Sở Tài chính", "count": 2}]
+    spec = charts.ranked_bars(rows, "unit", "count", "Đơn vị", "Số lượng", pick="unit_id").to_dict()
+    assert spec["params"][0]["name"] == "pick" and spec["params"][0]["select"]["fields"] == ["unit_id"]
+    assert spec["encoding"]["y"]["sort"] == "-x"
+    assert {r["unit"] for r in spec["datasets"][next(iter(spec["datasets"]))]} == {"Sở Nội vụ", "Sở Tài chính"}
+
+
+def test_monthly_lines_show_both_series_with_translated_names():
+    rows = [{"month": "2026-01", "opened": 4, "closed": 1}, {"month": "2026-02", "opened": 0, "closed": 3}]
+    spec = charts.monthly_lines(rows, "Tháng", "Số lượng", {"opened": "Mở", "closed": "Đóng"}).to_dict()
+    values = spec["datasets"][next(iter(spec["datasets"]))]
+    assert {(v["month"], v["series"], v["count"]) for v in values} >= {("2026-01", "Mở", 4), ("2026-02", "Đóng", 3)}
+
+
+def test_empty_data_still_builds():
+    assert charts.columns([], "age", "count", "Tuổi", "Số lượng").to_dict()["mark"]["type"] == "bar"
