@@ -1,14 +1,26 @@
-"""Management reviews (ISO 9001 9.3): the record of each meeting and its decisions."""
+"""Management reviews (ISO 9001 9.3): inputs (live figures and those entered before the meeting), the meeting
+record, and decisions tracked as actions that the next review reports on."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from qms.models import ActionItem, ManagementReview, Role
+from qms import changelog, clock, metrics
+from qms.errors import NotFound, ValidationError
+from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, ManagementReview, Role)
 from qms.permissions import require_role
+from qms.text import nfc
 
 READERS = (Role.admin, Role.iso_rep, Role.viewer)
+# The 9.3.2 inputs nobody's data holds: entered before the meeting.
+MANUAL_INPUTS = ("issues", "satisfaction", "objectives", "processes", "monitoring", "providers", "resources",
+                 "risks", "improvement")
+# The meeting walks through these, in this order (9.3.2 a–f, then the outputs of 9.3.3).
+SECTIONS = ("previous_actions", "issues", "satisfaction", "objectives", "processes", "nonconformities",
+            "monitoring", "audits", "providers", "resources", "risks", "improvement", "decisions")
 
 
 def list_reviews(session: Session, actor_id: int) -> list[dict]:
@@ -19,6 +31,126 @@ def list_reviews(session: Session, actor_id: int) -> list[dict]:
         .where(ActionItem.review_id.is_not(None)).group_by(ActionItem.review_id).subquery()
     rows = session.exec(select(ManagementReview, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.open, 0))
                         .outerjoin(counts, counts.c.review_id == ManagementReview.id)
-                        .order_by(ManagementReview.held_on.desc())).all()
+                        .order_by(ManagementReview.held_on.desc(), ManagementReview.id.desc())).all()
     return [r.model_dump(include={"id", "held_on", "chair", "status"}) | {"decisions": n, "open": o}
             for r, n, o in rows]
+
+
+def get(session: Session, actor_id: int, review_id: int) -> dict:
+    require_role(session, actor_id, *READERS)
+    review = session.get(ManagementReview, review_id)
+    if review is None:
+        raise NotFound("error.review_missing")
+    return review.model_dump() | {"inputs": review.inputs or {}}
+
+
+def create(session: Session, actor_id: int, held_on: date, chair: str) -> int:
+    require_role(session, actor_id, Role.iso_rep)
+    review = ManagementReview(held_on=held_on, chair=nfc(chair), inputs={}, status="draft", created_by_id=actor_id,
+                              created_at=clock.now())
+    session.add(review)
+    session.flush()
+    changelog.record(session, "review", review.id, actor_id, {"held_on": (None, held_on)})
+    session.commit()
+    return review.id
+
+
+def save_record(session: Session, actor_id: int, review_id: int, held_on: date, chair: str, attendees: str,
+                inputs: dict[str, str], outputs: str) -> None:
+    """The meeting record: date, chair, attendees, the entered inputs and the conclusions (9.3.3)."""
+    require_role(session, actor_id, Role.iso_rep)
+    review = session.get(ManagementReview, review_id)
+    if review is None:
+        raise NotFound("error.review_missing")
+    if not nfc(chair):
+        raise ValidationError("error.chair_required")
+    clean = {k: nfc(inputs.get(k, "")) for k in MANUAL_INPUTS}
+    changes = changelog.diff(review, {"held_on": held_on, "chair": nfc(chair), "attendees": nfc(attendees),
+                                      "inputs": clean, "outputs": nfc(outputs)})
+    if review.status == "draft" and nfc(attendees):
+        changes["status"] = (review.status, "held")
+        review.status = "held"
+    session.add(review)
+    changelog.record(session, "review", review.id, actor_id, changes)
+    session.commit()
+
+
+def add_decision(session: Session, actor_id: int, review_id: int, action: str, owner_name: str,
+                 due_date: date | None) -> int:
+    """A decision that needs work becomes a tracked action with an owner and a due date."""
+    require_role(session, actor_id, Role.iso_rep)
+    if session.get(ManagementReview, review_id) is None:
+        raise NotFound("error.review_missing")
+    action, owner_name = nfc(action), nfc(owner_name)
+    if not action:
+        raise ValidationError("error.decision_required")
+    if not owner_name or due_date is None:
+        raise ValidationError("error.decision_owner_due")
+    item = ActionItem(review_id=review_id, action=action, owner_name=owner_name, due_date=due_date, status="open")
+    session.add(item)
+    session.flush()
+    changelog.record(session, "actionitem", item.id, actor_id, {"action": (None, action)})
+    session.commit()
+    return item.id
+
+
+def complete_decision(session: Session, actor_id: int, action_item_id: int, done_date: date, evidence: str) -> None:
+    require_role(session, actor_id, Role.iso_rep)
+    item = session.get(ActionItem, action_item_id)
+    if item is None or item.review_id is None:
+        raise NotFound("error.action_missing")
+    if not nfc(evidence):
+        raise ValidationError("error.evidence_required")
+    changes = changelog.diff(item, {"done_date": done_date, "evidence": nfc(evidence), "status": "done"})
+    session.add(item)
+    changelog.record(session, "actionitem", item.id, actor_id, changes)
+    session.commit()
+
+
+def decisions(session: Session, review_id: int, today: date) -> list[dict]:
+    rows = session.exec(select(ActionItem).where(ActionItem.review_id == review_id).order_by(ActionItem.id)).all()
+    return [r.model_dump() | {"overdue": r.done_date is None and r.due_date is not None and r.due_date < today}
+            for r in rows]
+
+
+def previous_actions(session: Session, review: dict, today: date) -> list[dict]:
+    """Decisions of earlier reviews, and where they stand (9.3.2 a)."""
+    earlier = select(ManagementReview.id).where(
+        (ManagementReview.held_on < review["held_on"])
+        | ((ManagementReview.held_on == review["held_on"]) & (ManagementReview.id < review["id"])))
+    rows = session.exec(select(ActionItem, ManagementReview.held_on)
+                        .join(ManagementReview, ManagementReview.id == ActionItem.review_id)
+                        .where(ActionItem.review_id.in_(earlier)).order_by(ManagementReview.held_on, ActionItem.id)).all()
+    return [item.model_dump() | {"review_date": held,
+                                 "overdue": item.done_date is None and item.due_date is not None and item.due_date < today}
+            for item, held in rows]
+
+
+def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> dict:
+    """The figures the meeting sees live: actions of earlier reviews, findings and actions, audits, conformity."""
+    year_start = date(review["held_on"].year - 1, 1, 1)
+    flt = metrics.DashFilter(start=year_start, end=review["held_on"])
+    since = datetime.combine(year_start, time(), tzinfo=clock.ZONE)
+    audits = session.exec(select(Audit.code, Audit.title, Audit.status, func.count(func.distinct(AuditUnit.id)))
+                          .join(AuditUnit, AuditUnit.audit_id == Audit.id, isouter=True)
+                          .join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
+                          .where(AuditProgramme.year >= year_start.year)
+                          .group_by(Audit.code, Audit.title, Audit.status).order_by(Audit.code)).all()
+    by_audit = session.exec(select(Audit.code, Finding.grade, func.count())
+                            .join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
+                            .join(Audit, Audit.id == AuditUnit.audit_id)
+                            .where(Finding.status != FindingStatus.draft, Finding.issued_at >= since)
+                            .group_by(Audit.code, Finding.grade)).all()
+    grades: dict[str, dict] = {}
+    for code, grade, n in by_audit:
+        grades.setdefault(code, {})[grade] = n
+    return {"previous_actions": previous_actions(session, review, today),
+            "status_grade": metrics.findings_by_status_grade(session, actor_id, flt),
+            "by_clause": metrics.open_by_clause(session, actor_id, flt)[:10],
+            "by_age": metrics.open_by_age(session, actor_id, flt, today),
+            "months": metrics.opened_closed_by_month(session, actor_id, flt),
+            "overdue": metrics.overdue_count(session, actor_id, today),
+            "conformity": metrics.conformity_by_unit(session, actor_id, flt),
+            "coverage": metrics.programme_coverage(session, actor_id, review["held_on"].year),
+            "audits": [{"code": c, "title": t, "status": s, "units": n, "grades": grades.get(c, {})}
+                       for c, t, s, n in audits]}

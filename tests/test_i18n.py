@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qms import actions, findings, inbox, settings
+from qms import actions, findings, inbox, metrics, reviews, settings
 from qms.i18n import catalog, t
 from qms.models import AuditStatus, FindingStatus, Grade, Result, Role, UnitType
 from qms.ui.nav import PAGES
@@ -60,6 +60,8 @@ def test_dynamic_keys_exist():
     dynamic += [f"home.{kind}" for kind in inbox.KINDS]
     dynamic += [f"cause.{c}" for c in actions.CAUSE_CATEGORIES] + [f"findings.sort_by.{k}" for k in findings.SORTS]
     dynamic += [f"result.{r}" for r in Result] + [f"result_short.{r}" for r in Result]
+    dynamic += [f"review.{kind}.{name}" for name in reviews.SECTIONS for kind in ("section", "clause")]
+    dynamic += [f"dashboard.age.{n}" for n in range(len(metrics.AGE_BUCKETS))]
     assert sorted(k for k in dynamic if k not in VI) == []
 
 

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from qms import demo
 
@@ -26,6 +27,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.e2e
+expect.set_options(timeout=20_000)
 
 
 def _free_port() -> int:
@@ -78,16 +80,16 @@ def browser():
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", base_url=server)
     p = context.new_page()
-    p.set_default_timeout(20_000)
+    p.set_default_timeout(45_000)
     yield p
     context.close()
 
 
 def wait_for_app(page) -> None:
-    """Wait until the script run is over and the page is connected."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)
-    page.wait_for_timeout(300)  # let the last deltas paint
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)
+    """Wait until the script run is over; assertions then use expect(), which retries, for what it drew."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
+    page.wait_for_timeout(400)  # a rerun triggered by the last action may start a moment later
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
 
 
 def open_app(page, path: str = "/") -> None:
@@ -133,5 +135,5 @@ def choose_many(page, label: str, options: list[str]) -> None:
 def new_page(browser, server, width: int = 1280):
     context = browser.new_context(viewport={"width": width, "height": 1000}, base_url=server)
     p = context.new_page()
-    p.set_default_timeout(20_000)
+    p.set_default_timeout(45_000)
     return p

@@ -1,6 +1,7 @@
 """In a real browser: plan an audit, run it across two units as two auditors, raise a finding, issue the report."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import (assert_no_exception, choose, choose_many, new_page, open_app, shot, sign_in,
                                 wait_for_app)
@@ -59,7 +60,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
         rep.get_by_role("button", name="Thêm / cập nhật đơn vị").click()
         wait_for_app(rep)
         if unit.startswith("SNV"):
-            assert rep.get_by_text("Trần Văn Minh thuộc Sở Nội vụ nên không được đánh giá đơn vị này").is_visible()
+            expect(rep.get_by_text("Trần Văn Minh thuộc Sở Nội vụ nên không được đánh giá đơn vị này")).to_be_visible()
             shot(rep, "isorep_programme_impartiality_vi")
     assert_no_exception(rep)
     shot(rep, "isorep_programme_planned_vi")
@@ -76,12 +77,12 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     second.reload()  # nothing is lost on a reload
     wait_for_app(second)
     choose(second, "Đơn vị đánh giá", "ĐGNB-2026-03 · Trung tâm Phục vụ hành chính công tỉnh")
-    assert second.get_by_text("Đã ghi 2/2 câu hỏi").is_visible()
+    expect(second.get_by_text("Đã ghi 2/2 câu hỏi")).to_be_visible()
     choose(second, "Câu hỏi", "✓ E2 — Kết quả trả đúng hạn?")
     second.get_by_role("button", name="Lập phát hiện").click()
     wait_for_app(second)
     second.get_by_role("tab", name="Phát hiện").click()
-    assert second.get_by_text("(dự thảo) · 8.5.1 · Không phù hợp nhẹ").is_visible()
+    expect(second.get_by_text("(dự thảo) · 8.5.1 · Không phù hợp nhẹ")).to_be_visible()
     shot(second, "auditor2_audit_day_finding_768")
 
     lead = new_page(browser, server)
@@ -99,7 +100,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     lead.get_by_role("button", name="Ban hành báo cáo").click()
     wait_for_app(lead)
     assert_no_exception(lead)
-    assert lead.get_by_text("Đã ban hành báo cáo; 1 phát hiện được đánh số và gửi đơn vị.").is_visible()
+    expect(lead.get_by_text("Đã ban hành báo cáo; 1 phát hiện được đánh số và gửi đơn vị.")).to_be_visible()
     shot(lead, "auditor_report_issued_vi")
     open_app(lead, "/audit_day")  # the issued audit has left the auditor's open work
     assert lead.get_by_text("ĐGNB-2026-03").count() == 0

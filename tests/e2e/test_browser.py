@@ -1,6 +1,7 @@
 """Every demo role signs in, opens every page without an exception, and stays signed in across reloads."""
 
 import pytest
+from playwright.sync_api import expect
 
 from qms import demo
 from qms.ui.nav import visible_paths
@@ -18,10 +19,10 @@ def url_of(path: str) -> str:
 @pytest.mark.parametrize("username", list(ROLES))
 def test_each_role_opens_every_page(page, username):
     sign_in(page, username)
-    assert page.get_by_role("heading", name="Việc của tôi").is_visible()
+    expect(page.get_by_role("heading", name="Việc của tôi")).to_be_visible()
     for path in visible_paths(ROLES[username]):
         open_app(page, url_of(path))
-        assert page.locator("[data-testid='stSidebar']").is_visible(), path  # still signed in after the load
+        expect(page.locator("[data-testid=stSidebar]")).to_be_visible()  # still signed in after the load
         assert_no_exception(page)
         shot(page, f"{username}_{url_of(path).strip('/') or 'home'}_vi")
 
@@ -31,14 +32,14 @@ def test_reload_keeps_the_session_and_sign_out_ends_it(page):
     assert any(c["name"] == "qms_session" and c["httpOnly"] for c in page.context.cookies())
     page.reload()
     wait_for_app(page)
-    assert page.get_by_role("heading", name="Việc của tôi").is_visible()
+    expect(page.get_by_role("heading", name="Việc của tôi")).to_be_visible()
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_selector("[data-testid='stForm']")
     wait_for_app(page)
     assert not any(c["name"] == "qms_session" for c in page.context.cookies())
     page.reload()
     wait_for_app(page)
-    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
 
 
 def test_wrong_password_is_refused(page):
@@ -48,7 +49,7 @@ def test_wrong_password_is_refused(page):
     page.get_by_label("Mật khẩu").fill("sai-mat-khau")
     page.get_by_role("button", name="Đăng nhập").click()
     wait_for_app(page)
-    assert page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").is_visible()
+    expect(page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.")).to_be_visible()
     assert page.locator("[data-testid='stSidebar']").count() == 0
 
 
@@ -56,7 +57,7 @@ def test_switch_to_english_everywhere(page):
     sign_in(page, "admin")
     page.locator("[data-testid=stSidebar]").get_by_text("English", exact=True).click()
     wait_for_app(page)
-    assert page.get_by_role("heading", name="My work").is_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
     for path in visible_paths(ROLES["admin"]):
         open_app(page, url_of(path))
         assert_no_exception(page)
@@ -74,7 +75,7 @@ def test_admin_adds_a_unit_and_gets_a_clear_refusal_for_a_duplicate(page):
         form.get_by_label("Tên").fill("UBND phường Thử nghiệm")
         form.get_by_role("button", name="Tạo mới").click()
         wait_for_app(page)
-    assert page.get_by_text("Mã E2E-01 đã được dùng cho đơn vị khác.").is_visible()
+    expect(page.get_by_text("Mã E2E-01 đã được dùng cho đơn vị khác.")).to_be_visible()
     assert page.get_by_text("UBND phường Thử nghiệm").count() >= 1
     shot(page, "admin_units_duplicate_vi")
 

@@ -4,6 +4,7 @@ import io
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_exception, open_app, shot, sign_in, wait_for_app
 
@@ -29,14 +30,14 @@ def test_import_excel_with_mapping_and_refuse_bad_yaml(page, tmp_path):
     bad.write_text("id: x\nversion: 1\nstandard: ISO 9001:2015\ntitle: {vi: a, en: b}\nclauses: []\nfoo: 1\n")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
     wait_for_app(page)
-    assert page.get_by_text("hong.yaml không hợp lệ; chưa lưu gì.").is_visible()
+    expect(page.get_by_text("hong.yaml không hợp lệ; chưa lưu gì.")).to_be_visible()
     shot(page, "isorep_checklists_bad_yaml_vi")
 
     book = tmp_path / "danh-muc-cua-so.xlsx"
     _workbook(book)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(book))
     wait_for_app(page)
-    assert page.get_by_text("Hợp lệ: 2 câu hỏi trong 2 điều khoản.").is_visible()
+    expect(page.get_by_text("Hợp lệ: 2 câu hỏi trong 2 điều khoản.")).to_be_visible()
     shot(page, "isorep_checklists_excel_mapping_vi")
     page.get_by_role("button", name="Nhập danh mục").click()
     wait_for_app(page)
