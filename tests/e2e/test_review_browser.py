@@ -1,0 +1,55 @@
+"""A management review on demo data in a real browser: present it, record it, decide, and see the decisions as actions."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_no_exception, new_page, open_app, shot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_run_a_management_review(browser, server):
+    rep = new_page(browser, server)
+    sign_in(rep, "isorep")
+    open_app(rep, "/review")
+    rep.get_by_label("Chủ trì").fill("Chủ tịch UBND tỉnh")
+    rep.get_by_role("button", name="Tạo", exact=True).click()
+    wait_for_app(rep)
+    rep.get_by_role("button", name="Trình chiếu cuộc họp").click()
+    wait_for_app(rep)
+    expect(rep.get_by_role("heading", name="Tình trạng các hành động từ các lần xem xét trước")).to_be_visible()
+    expect(rep.locator("[data-testid='stSidebar']")).to_be_hidden()
+    rep.keyboard.press("ArrowRight")  # the keyboard moves the meeting on
+    wait_for_app(rep)
+    expect(rep.get_by_role("heading", name="Thay đổi các vấn đề bên ngoài và nội bộ")).to_be_visible()
+    for _ in range(4):
+        rep.get_by_role("button", name="Trang sau").click()
+        wait_for_app(rep)
+    expect(rep.get_by_role("heading", name="Sự không phù hợp và hành động khắc phục")).to_be_visible()
+    assert_no_exception(rep)
+    shot(rep, "isorep_review_meeting_vi")
+    rep.get_by_role("button", name="Thoát trình chiếu").click()
+    wait_for_app(rep)
+
+    rep.get_by_label("Thành phần tham dự").fill("Ban chỉ đạo ISO; Giám đốc các sở; Thư ký ISO")
+    rep.get_by_label("Kết luận, đầu ra của cuộc họp").fill("HTQLCL duy trì hiệu lực; cần cập nhật quy trình TTHC")
+    rep.get_by_role("button", name="Lưu", exact=True).click()
+    wait_for_app(rep)
+    rep.get_by_label("Quyết định / hành động").first.fill("Cập nhật các quy trình TTHC theo quyết định công bố mới")
+    rep.get_by_role("textbox", name="Người phụ trách", exact=True).fill("Thư ký ISO")
+    rep.get_by_role("spinbutton", name="day, Hạn").first.click()
+    rep.keyboard.type("31032027")
+    rep.get_by_role("button", name="Thêm quyết định").click()
+    wait_for_app(rep)
+    expect(rep.get_by_text("Đã thêm quyết định").first).to_be_visible()
+    assert_no_exception(rep)
+    shot(rep, "isorep_review_record_vi")
+    rep.get_by_role("button", name="Trình chiếu cuộc họp").click()
+    wait_for_app(rep)
+    rep.keyboard.press("ArrowLeft")  # from the first section nothing moves; go to the end with the buttons
+    for _ in range(12):
+        rep.get_by_role("button", name="Trang sau").click()
+        wait_for_app(rep)
+    expect(rep.get_by_role("heading", name="Quyết định và đầu ra của cuộc họp")).to_be_visible()
+    shot(rep, "isorep_review_decisions_vi")
+    rep.context.close()
