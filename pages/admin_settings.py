@@ -18,7 +18,11 @@ with st.form("settings"):
     st.subheader(t("settings.documents"))
     new = {"org_name_vi": st.text_input(t("settings.org_name_vi"), values["org_name_vi"]),
            "org_name_en": st.text_input(t("settings.org_name_en"), values["org_name_en"]),
-           "org_place": st.text_input(t("settings.org_place"), values["org_place"])}
+           "org_place": st.text_input(t("settings.org_place"), values["org_place"]),
+           "org_parent_vi": st.text_input(t("settings.org_parent_vi"), values["org_parent_vi"]),
+           "org_parent_en": st.text_input(t("settings.org_parent_en"), values["org_parent_en"]),
+           "report_symbol": st.text_input(t("settings.report_symbol"), values["report_symbol"]),
+           "doc_national_header": st.toggle(t("settings.doc_national_header"), bool(values["doc_national_header"]))}
     st.subheader(t("settings.deadlines"))
     for key in ("plan_due_days", "action_due_days", "recurrence_months"):
         new[key] = st.number_input(t(f"settings.{key}"), value=int(values[key]), step=1)

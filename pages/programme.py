@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from qms import audits, clock, db
+from qms import audits, clock, db, exports
 from qms.models import Role
 from qms.ui import session
-from qms.ui.i18n import t
-from qms.ui.planning_panel import audit_units, coverage_grid, new_audit, new_programme, plan_pdf, reopen_form
+from qms.ui.i18n import lang, t
+from qms.ui.planning_panel import audit_report_pdf, audit_units, coverage_grid, new_audit, new_programme, plan_pdf, reopen_form
 from qms.ui.tailoring_panel import tailoring_panel
 from qms.ui.widgets import date_text, empty, label, show_flash
 
@@ -44,10 +44,16 @@ with tabs[0]:
                    t("field.lead"): a["lead"] or "", t("field.checklist"): a["checklist"], t("programme.units"): a["units"]}
                   for a in plan["audits"]], hide_index=True, width="stretch")
     if plan["audits"]:
+        with db.session_scope(session.engine()) as s:
+            per_audit = {a["id"]: audits.audit_units(s, a["id"]) for a in plan["audits"]}
+        st.download_button(t("planning.export"), exports.programme_workbook(plan, per_audit, lang()),
+                           f"chuong-trinh-danh-gia-{year}.xlsx", icon=":material/table_view:", key="programme_xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         by_id = {a["id"]: a for a in plan["audits"]}
         audit_id = st.selectbox(t("planning.audit_units"), list(by_id), key="plan_audit",
                                 format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}")
         plan_pdf(me, by_id[audit_id])
+        audit_report_pdf(me, by_id[audit_id])
         if planner:
             audit_units(me, by_id[audit_id])
         if Role.admin in me["roles"] and by_id[audit_id]["status"] in ("completed", "report_issued"):

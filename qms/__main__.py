@@ -11,12 +11,13 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from qms import actions, audits, bootstrap, changelog, clock, findings, reminders, checklist_excel, checklist_files, checklists, config, db, demo, units, users
+from qms import (actions, audits, bootstrap, changelog, checklist_excel, checklist_files, checklists, clock, config, db,
+                 demo, findings, reminders, report_data, units, users)
 from qms.errors import QMSError
 from qms.i18n import message, t
 from qms import settings as org_settings
-from qms.models import Audit, Finding
-from qms.reports import audit_plan, car
+from qms.models import Audit, Finding, ManagementReview
+from qms.reports import audit_plan, audit_report, car, review_pack
 
 LANG = config.default_language()
 
@@ -139,6 +140,34 @@ def cmd_report_plan(args) -> int:
     return 0
 
 
+def cmd_report_audit(args) -> int:
+    """The internal audit report of one audit, as PDF."""
+    bootstrap.init()
+    with db.session_scope() as session:
+        audit = session.exec(select(Audit).where(Audit.code == args.code)).first()
+        if audit is None:
+            print(t("error.audit_missing", LANG), file=sys.stderr)
+            return 1
+        report = report_data.audit_report(session, None, audit.id, args.lang)
+    Path(args.output).write_bytes(audit_report.build(report, args.lang))
+    print(t("cli.report_written", LANG, output=args.output))
+    return 0
+
+
+def cmd_report_review(args) -> int:
+    """The management review pack of review ID, as PDF."""
+    bootstrap.init()
+    with db.session_scope() as session:
+        if session.get(ManagementReview, args.id) is None:
+            print(t("error.review_missing", LANG), file=sys.stderr)
+            return 1
+        pack = report_data.review_pack(session, None, args.id, clock.today())
+        head = report_data.letterhead(session, args.lang)
+    Path(args.output).write_bytes(review_pack.build(pack, head, args.lang))
+    print(t("cli.report_written", LANG, output=args.output))
+    return 0
+
+
 def cmd_report_car(args) -> int:
     """The corrective action request form of one finding, as PDF."""
     bootstrap.init()
@@ -219,6 +248,16 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("-o", "--output", required=True)
     rp.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
     rp.set_defaults(fn=cmd_report_plan)
+    ra = r.add_parser("audit", help="the internal audit report of audit CODE as PDF")
+    ra.add_argument("code")
+    ra.add_argument("-o", "--output", required=True)
+    ra.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
+    ra.set_defaults(fn=cmd_report_audit)
+    rr = r.add_parser("review", help="the management review pack of review ID as PDF")
+    rr.add_argument("id", type=int)
+    rr.add_argument("-o", "--output", required=True)
+    rr.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
+    rr.set_defaults(fn=cmd_report_review)
     rc = r.add_parser("car", help="the corrective action request of finding CODE (e.g. NC-2026-001) as PDF")
     rc.add_argument("code")
     rc.add_argument("-o", "--output", required=True)

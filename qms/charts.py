@@ -32,7 +32,7 @@ def ranked_bars(rows: list[dict], label: str, value: str, label_title: str, valu
     data = _frame(rows, [label, value] + ([pick] if pick and pick not in (label, value) else []))
     chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y(f"{label}:N", title=label_title, sort="-x", axis=alt.Axis(labelLimit=240)),
-        x=alt.X(f"{value}:Q", title=value_title),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[label, value],
     ).properties(height=max(HEIGHT // 2, 24 * len(rows)))
     if pick:
@@ -48,7 +48,7 @@ def columns(rows: list[dict], label: str, value: str, label_title: str, value_ti
     data = _frame(rows, [label, value] + ([pick] if pick and pick not in (label, value) else []))
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X(f"{label}:N", title=label_title, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=180)),
-        y=alt.Y(f"{value}:Q", title=value_title),
+        y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[label, value],
     ).properties(height=HEIGHT)
     if pick:

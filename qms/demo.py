@@ -16,7 +16,7 @@ from qms import checklists, clock, findings, passwords
 from qms import settings as org_settings
 from qms.errors import ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit,
-                        AuditUnitAuditor, ChecklistClause, ChecklistItem, CorrectiveAction, Finding,
+                        AuditUnitAuditor, ChecklistClause, ChecklistItem, CorrectiveAction, Finding, ManagementReview,
                         FindingStatus, Response, Result, Role, Unit, UnitType, User, UserRole, UserUnit)
 
 DEMO_PASSWORD = "demo-2026"
@@ -131,6 +131,7 @@ def build(session: Session, units: int = 0, years: int = 1, seed: int = 2026) ->
     for year in range(this_year - years, this_year):
         ctx.past_year(year, latest=year == this_year - 1)
     ctx.current_year(this_year)
+    _review(session, user_ids, this_year - 1)
     org_settings.put(session, "_demo", [{"username": p[0], "roles": [str(r) for r in p[2]]} for p in PEOPLE])
     session.execute(text("ANALYZE"))  # fresh statistics, or the planner guesses badly on bulk-loaded tables
     org_settings.put(session, "org_name_vi", "Ủy ban nhân dân tỉnh Phú Lâm")
@@ -138,6 +139,29 @@ def build(session: Session, units: int = 0, years: int = 1, seed: int = 2026) ->
     org_settings.put(session, "org_place", "Phú Lâm")
     session.commit()
     return counts
+
+
+def _review(session: Session, user_ids: dict[str, int], year: int) -> None:
+    """Last year's management review, with decisions in every state, for "previous review actions"."""
+    held = date(year, 12, 15)
+    review_id = _bulk(session, ManagementReview, [{
+        "held_on": held, "chair": "Phó Chủ tịch UBND tỉnh", "status": "held", "created_by_id": user_ids["isorep"],
+        "attendees": "Ban chỉ đạo ISO; Giám đốc các sở; Chủ tịch UBND các xã, phường; Thư ký ISO",
+        "inputs": {"satisfaction": "Chỉ số hài lòng của người dân (khảo sát quý IV): 91,5%.",
+                   "objectives": "8/10 mục tiêu chất lượng đạt; 2 mục tiêu về tỷ lệ hồ sơ trực tuyến chưa đạt.",
+                   "resources": "Trung tâm PVHCC các xã mới sáp nhập thiếu máy quét hồ sơ."},
+        "outputs": "HTQLCL được duy trì. Ưu tiên cập nhật quy trình TTHC sau sắp xếp bộ máy.",
+        "created_at": _at(held)}], returning=True)[0]
+    _bulk(session, ActionItem, [
+        {"review_id": review_id, "action": "Cập nhật quy trình nội bộ theo danh mục TTHC mới công bố",
+         "owner_name": "Thư ký ISO", "due_date": date(year + 1, 3, 31), "done_date": date(year + 1, 3, 20),
+         "evidence": "Quyết định ban hành quy trình", "status": "done"},
+        {"review_id": review_id, "action": "Trang bị máy quét hồ sơ cho Trung tâm PVHCC các xã",
+         "owner_name": "Sở Tài chính", "due_date": date(year + 1, 6, 30), "done_date": None, "evidence": "",
+         "status": "open"},
+        {"review_id": review_id, "action": "Tập huấn ISO cho công chức mới sau sắp xếp",
+         "owner_name": "Sở Nội vụ", "due_date": date(year + 1, 12, 31), "done_date": None, "evidence": "",
+         "status": "open"}])
 
 
 def _units(session: Session, extra: int, rng: random.Random) -> dict[str, int]:

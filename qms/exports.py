@@ -33,3 +33,21 @@ def table_workbook(frame, title: str) -> bytes:
                              [[None if (isinstance(v, float) and v != v) else v for v in row]
                               for row in frame.itertuples(index=False)])
     return spreadsheets.to_bytes(wb)
+
+
+def programme_workbook(plan: dict, units_by_audit: dict[int, list[dict]], lang: str) -> bytes:
+    """The year's programme: one row per audited unit of each audit."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = str(plan["year"])
+    header = [t(k, lang) for k in ("field.code", "field.title", "field.status", "programme.start", "programme.end",
+                                   "field.lead", "field.checklist", "field.unit", "field.date")]
+    rows = []
+    for a in plan["audits"]:
+        for u in units_by_audit.get(a["id"]) or [{"code": "", "name": "", "date": None}]:
+            rows.append([a["code"], a["title"], t(f"audit_status.{a['status']}", lang),
+                         clock.format_date(a["planned_start"], lang), clock.format_date(a["planned_end"], lang),
+                         a["lead"] or "", a["checklist"], f"{u['code']} – {u['name']}" if u["code"] else "",
+                         clock.format_date(u["date"], lang)])
+    spreadsheets.write_table(ws, header, rows, [16, 40, 18, 12, 12, 22, 28, 44, 12])
+    return spreadsheets.to_bytes(wb)

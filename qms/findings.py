@@ -146,9 +146,8 @@ def detect_recurrence(session: Session, finding: Finding, months: int) -> int | 
 def detail(session: Session, actor_id: int | None, finding_id: int) -> dict:
     """A finding's page: the finding, where it came from, its recurrence link, in the viewer's scope."""
     require_role(session, actor_id, *READERS)
-    query = select(Finding.id).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id).where(Finding.id == finding_id)
-    if actor_id is not None:  # the command line sees everything
-        query = scope.restrict_findings(session, actor_id, query)
+    query = scope.restrict_findings(session, actor_id, select(Finding.id).join(
+        AuditUnit, AuditUnit.id == Finding.audit_unit_id).where(Finding.id == finding_id))
     if session.exec(query).first() is None:
         raise NotFound("error.finding_missing")
     f = session.get(Finding, finding_id)

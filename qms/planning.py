@@ -245,3 +245,13 @@ def coverage_of_unit(session: Session, year: int, unit_id: int) -> dict[str, str
         for clause in answered:
             states[clause] = "audited"
     return dict(sorted(states.items(), key=lambda kv: standards.clause_sort_key(kv[0])))
+
+
+def report_version(session: Session, audit_id: int) -> tuple:
+    """Changes whenever anything the audit report shows changes (for not rebuilding an unchanged PDF)."""
+    from qms.models import ChangeLog, Finding
+    last = session.exec(select(func.max(ChangeLog.id))).one()
+    findings = session.exec(select(func.count(), func.max(Finding.version)).select_from(Finding)
+                            .join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
+                            .where(AuditUnit.audit_id == audit_id)).one()
+    return (last, *findings)

@@ -12,9 +12,9 @@ from qms.permissions import roles_of, units_of
 WIDE_ROLES = {Role.admin, Role.iso_rep, Role.viewer, Role.auditor}
 
 
-def visible_unit_ids(session: Session, user_id: int) -> set[int] | None:
+def visible_unit_ids(session: Session, user_id: int | None) -> set[int] | None:
     """None means every unit; otherwise the user's units and everything below them."""
-    if roles_of(session, user_id) & WIDE_ROLES:
+    if user_id is None or roles_of(session, user_id) & WIDE_ROLES:  # None: the command line
         return None
     visible: set[int] = set()
     for unit_id in units_of(session, user_id):
@@ -22,9 +22,9 @@ def visible_unit_ids(session: Session, user_id: int) -> set[int] | None:
     return visible
 
 
-def sees_drafts(session: Session, user_id: int) -> bool:
+def sees_drafts(session: Session, user_id: int | None) -> bool:
     """Findings stay drafts, visible to the audit side only, until the report is issued."""
-    return bool(roles_of(session, user_id) & {Role.admin, Role.iso_rep, Role.auditor})
+    return user_id is None or bool(roles_of(session, user_id) & {Role.admin, Role.iso_rep, Role.auditor})
 
 
 def restrict_findings(session: Session, user_id: int, query):

@@ -16,6 +16,10 @@ DEFAULTS: dict[str, Any] = {
     "org_name_vi": "Ủy ban nhân dân tỉnh",
     "org_name_en": "Provincial People's Committee",
     "org_place": "",
+    "org_parent_vi": "",
+    "org_parent_en": "",
+    "doc_national_header": True,
+    "report_symbol": "BC-ISO",
     "plan_due_days": 15,
     "action_due_days": 60,
     "recurrence_months": 12,
@@ -56,6 +60,9 @@ def update(session: Session, actor_id: int | None, values: dict[str, Any]) -> di
     for key, value in values.items():
         if key not in DEFAULTS or key.startswith(_INTERNAL_PREFIX):
             raise ValidationError("error.setting_unknown", key=key)
+        if key == "doc_national_header":
+            clean[key] = bool(value)
+            continue
         if key in _INT_LIMITS:
             low, high = _INT_LIMITS[key]
             try:

@@ -22,9 +22,9 @@ def nfc(value) -> str:
 class Document(FPDF):
     """A4 portrait, Source Sans Pro embedded (subset), agency name on top, "page x/y" at the bottom."""
 
-    def __init__(self, lang: str, agency: str, title: str) -> None:
+    def __init__(self, lang: str, agency: str, title: str, running_header: bool = True) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.lang, self.agency = lang, nfc(agency)
+        self.lang, self.agency, self.running_header = lang, nfc(agency), running_header
         self.add_font(FAMILY, "", str(FONT_DIR / "SourceSansPro-Regular.ttf"))
         self.add_font(FAMILY, "B", str(FONT_DIR / "SourceSansPro-Bold.ttf"))
         self.add_font(FAMILY, "I", str(FONT_DIR / "SourceSansPro-It.ttf"))
@@ -36,6 +36,8 @@ class Document(FPDF):
         self.add_page()
 
     def header(self) -> None:
+        if not self.running_header and self.page_no() == 1:
+            return
         self.set_font(FAMILY, "B", 10)
         self.cell(0, 5, self.agency.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(3)
@@ -86,5 +88,51 @@ class Document(FPDF):
             self.set_font(FAMILY, "", 10)
             self.multi_cell(width, 5, nfc(name), align="C")
 
+    def image_png(self, png: bytes, width: float | None = None) -> None:
+        """A chart rendered to PNG, full width unless told."""
+        import io
+        self.image(io.BytesIO(png), w=width or (self.w - self.l_margin - self.r_margin))
+        self.ln(2)
+
     def bytes(self) -> bytes:
         return bytes(self.output())
+
+
+def administrative_header(doc: Document, parent: str, number: str, place: str, day, lang: str) -> None:
+    """The header of a Vietnamese administrative document: agency and number on the left, national title and
+    motto on the right, then place and date (Decree 30/2020 layout, simplified)."""
+    width = (doc.w - doc.l_margin - doc.r_margin) / 2
+    top = doc.get_y()
+    doc.set_font(FAMILY, "", 10)
+    if parent:
+        doc.multi_cell(width, 5, nfc(parent).upper(), align="C", new_x="LEFT", new_y="NEXT")
+    doc.set_font(FAMILY, "B", 10)
+    doc.multi_cell(width, 5, doc.agency.upper(), align="C", new_x="LEFT", new_y="NEXT")
+    doc.set_font(FAMILY, "", 10)
+    doc.multi_cell(width, 6, nfc(number), align="C", new_x="LEFT", new_y="NEXT")
+    left_bottom = doc.get_y()
+    doc.set_xy(doc.l_margin + width, top)
+    doc.set_font(FAMILY, "B", 10)
+    doc.multi_cell(width, 5, t("report.nation", lang), align="C", new_x="LEFT", new_y="NEXT")
+    doc.set_font(FAMILY, "B", 10.5)
+    doc.multi_cell(width, 5, t("report.motto", lang), align="C", new_x="LEFT", new_y="NEXT")
+    motto_w = doc.get_string_width(t("report.motto", lang))
+    x = doc.l_margin + width + (width - motto_w) / 2
+    doc.line(x, doc.get_y(), x + motto_w, doc.get_y())
+    doc.ln(2)
+    doc.set_x(doc.l_margin + width)
+    doc.set_font(FAMILY, "I", 10)
+    day_text, month_text = (str(day.day), str(day.month)) if lang == "vi" else (f"{day.day:02d}", f"{day.month:02d}")
+    doc.multi_cell(width, 6, t("report.place_date", lang, place=nfc(place), day=day_text, month=month_text,
+                                year=day.year), align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.set_y(max(left_bottom, doc.get_y()) + 4)
+
+
+def recipients(doc: Document, names: list[str], lang: str) -> None:
+    """"Nơi nhận" at the foot of the left column, as administrative documents end."""
+    doc.ln(4)
+    doc.set_font(FAMILY, "B", 9)
+    doc.cell(0, 5, t("report.recipients", lang), new_x="LMARGIN", new_y="NEXT")
+    doc.set_font(FAMILY, "", 9)
+    for name in names:
+        doc.cell(0, 4.5, f"- {nfc(name)};", new_x="LMARGIN", new_y="NEXT")

@@ -7,7 +7,9 @@ from datetime import timedelta
 import streamlit as st
 
 from qms import audits, checklists, clock, completion, db, planning, units
-from qms.reports import audit_plan
+from qms import report_data
+from qms.reports import audit_plan, audit_report
+from qms.ui.report_buttons import pdf_button
 from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.widgets import attempt, flash, form_key, reset_form
@@ -66,6 +68,23 @@ def plan_pdf(me: dict, audit: dict) -> None:
         st.download_button(t("report.download_plan"), audit_plan.build(document, lang()),
                            f"{audit['code']}-ke-hoach.pdf", mime="application/pdf", type="primary",
                            key=f"plan_pdf_dl_{audit['id']}", icon=":material/download:")
+
+
+def audit_report_pdf(me: dict, audit: dict) -> None:
+    """The internal audit report, once the report has been issued."""
+    if audit["status"] not in ("report_issued", "closed"):
+        return
+    language = lang()
+
+    def build(progress):
+        with db.session_scope(session.engine()) as s:
+            data = report_data.audit_report(s, me["id"], audit["id"], language)
+        return audit_report.build(data, language, progress)
+
+    with db.session_scope(session.engine()) as s:
+        version = (language, planning.report_version(s, audit["id"]))
+    pdf_button(t("report.download_audit"), f"audit_{audit['id']}", version, build,
+               f"{audit['code']}-bao-cao-danh-gia.pdf")
 
 
 def audit_units(me: dict, audit: dict) -> None:

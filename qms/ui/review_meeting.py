@@ -6,9 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qms import charts, clock, db, reviews
+from qms import charts, clock, db, report_data, reviews
+from qms.reports import review_pack
+from qms.ui.report_buttons import pdf_button
 from qms.ui import session
-from qms.ui.i18n import t
+from qms.ui.i18n import lang, t
 from qms.ui.widgets import attempt, date_text, flash, label
 
 # Larger type and no sidebar for a projector; our own CSS, no user text.
@@ -121,11 +123,30 @@ def meeting(me: dict, review_id: int) -> None:
         st.rerun()
 
 
+def pack_pdf(me: dict, review: dict, items: list[dict]) -> None:
+    """The review pack as PDF, rebuilt only when the record or its decisions changed."""
+    language = lang()
+
+    def build(progress):
+        with db.session_scope(session.engine()) as s:
+            pack = report_data.review_pack(s, me["id"], review["id"], clock.today())
+            head = report_data.letterhead(s, language)
+        progress(0.3)
+        data = review_pack.build(pack, head, language)
+        progress(1.0)
+        return data
+
+    version = (language, repr(review), repr(items))
+    pdf_button(t("report.download_review"), f"review_{review['id']}", version, build,
+               f"xem-xet-lanh-dao-{review['held_on']}.pdf")
+
+
 def record(me: dict, review_id: int, editable: bool) -> None:
     """The meeting record and its decisions; the ISO secretary edits, leaders read."""
     with db.session_scope(session.engine()) as s:
         review = reviews.get(s, me["id"], review_id)
         items = reviews.decisions(s, review_id, clock.today())
+    pack_pdf(me, review, items)
     with st.form(f"review_{review_id}"):
         left, right = st.columns(2)
         held_on = left.date_input(t("field.date"), review["held_on"], format="DD/MM/YYYY", disabled=not editable)

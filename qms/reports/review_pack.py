@@ -1,0 +1,69 @@
+"""The management review pack: the meeting record and every 9.3.2 input with its live figures and charts."""
+
+from __future__ import annotations
+
+from qms import charts, clock
+from qms.i18n import t
+from qms.reports import chart_images
+from qms.reports.pdf import Document, administrative_header, recipients
+
+
+def build(pack: dict, head: dict, lang: str) -> bytes:
+    """`pack` is qms.report_data.review_pack(...), `head` qms.report_data.letterhead(...)."""
+    def tr(key: str, **params) -> str:
+        return t(key, lang, **params)
+
+    review, live = pack["review"], pack["live"]
+    doc = Document(lang, head["agency"], tr("report.review_title"), running_header=not head["administrative"])
+    if head["administrative"]:
+        administrative_header(doc, head["parent"], tr("report.number", number=f"…/BB-{head['symbol']}"),
+                              head["place"], review["held_on"], lang)
+    doc.heading(tr("report.review_title").upper())
+    doc.field(tr("field.date"), clock.format_date(review["held_on"], lang))
+    doc.field(tr("review.chair"), review["chair"])
+    doc.field(tr("review.attendees"), review["attendees"])
+    for n, name in enumerate(pack["sections"], start=1):
+        doc.section(f"{n}. {tr(f'review.section.{name}')} ({tr(f'review.clause.{name}')})")
+        doc.set_font("SourceSans", "", 10)
+        if name == "previous_actions":
+            rows = live["previous_actions"]
+            doc.grid([tr("car.action"), tr("car.owner"), tr("field.due"), tr("field.status")],
+                     [[r["action"], r["owner_name"], clock.format_date(r["due_date"], lang),
+                       tr("review.done") if r["done_date"] else (tr("field.overdue") if r["overdue"]
+                                                                  else tr("review.open_state"))]
+                      for r in rows] or [["—", "", "", ""]], [80, 40, 24, 30])
+        elif name == "nonconformities":
+            open_now = sum(r["count"] for r in live["status_grade"] if r["status"] not in ("closed", "draft"))
+            doc.field(tr("dashboard.open_findings"), str(open_now))
+            doc.field(tr("dashboard.overdue"), str(live["overdue"]))
+            if live["by_clause"]:
+                doc.image_png(chart_images.png(charts.pareto(live["by_clause"], tr("field.clause"),
+                                                             tr("dashboard.count"), tr("dashboard.cumulative"))))
+            if live["months"]:
+                doc.image_png(chart_images.png(charts.monthly_lines(
+                    live["months"], tr("dashboard.month"), tr("dashboard.count"),
+                    {"opened": tr("dashboard.opened"), "closed": tr("dashboard.closed")})))
+        elif name == "audits":
+            doc.grid([tr("field.code"), tr("field.title"), tr("field.status"), tr("review.findings_by_grade")],
+                     [[a["code"], a["title"], tr(f"audit_status.{a['status']}"),
+                       ", ".join(f"{tr('grade.' + g)}: {c}" for g, c in sorted(a["grades"].items()))]
+                      for a in live["audits"]] or [["—", "", "", ""]], [30, 60, 30, 54])
+        elif name == "monitoring":
+            cov = live["coverage"]
+            doc.field(tr("dashboard.coverage", year=cov["year"]), f"{cov['planned']}/{cov['active']}")
+            if live["conformity"]:
+                doc.grid([tr("field.audit"), tr("field.unit"), tr("dashboard.rate")],
+                         [[c["audit"], c["unit"], f"{c['rate']}%"] for c in live["conformity"]], [40, 100, 34])
+            if review["inputs"].get("monitoring"):
+                doc.multi_cell(0, 5.5, review["inputs"]["monitoring"], new_x="LMARGIN", new_y="NEXT")
+        elif name == "decisions":
+            doc.multi_cell(0, 5.5, review["outputs"] or "—", new_x="LMARGIN", new_y="NEXT")
+            doc.grid([tr("car.action"), tr("car.owner"), tr("field.due")],
+                     [[d["action"], d["owner_name"], clock.format_date(d["due_date"], lang)]
+                      for d in pack["decisions"]] or [["—", "", ""]], [100, 44, 30])
+        else:
+            doc.multi_cell(0, 5.5, review["inputs"].get(name) or tr("review.not_entered"), new_x="LMARGIN", new_y="NEXT")
+    if head["administrative"]:
+        recipients(doc, [tr("report.to_leaders"), tr("report.to_units"), tr("report.to_archive")], lang)
+    doc.signatures([(tr("review.chair"), review["chair"]), (tr("car.iso_rep"), "")])
+    return doc.bytes()

@@ -1,0 +1,26 @@
+"""Building a long PDF from a screen: progress while it builds, kept for the session so a rerun does not rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from qms.ui.i18n import t
+
+
+def pdf_button(label: str, key: str, version: object, build: Callable[[Callable[[float], None]], bytes],
+               file_name: str) -> None:
+    """A build button, then a download button; the bytes are reused while `version` (the data's state) holds."""
+    store = st.session_state.setdefault("_built_pdfs", {})
+    cached = store.get(key)
+    if cached is None or cached[0] != version:
+        if st.button(label, icon=":material/picture_as_pdf:", key=f"build_{key}"):
+            bar = st.progress(0.0, text=t("report.building"))
+            data = build(lambda fraction: bar.progress(min(max(fraction, 0.0), 1.0), text=t("report.building")))
+            bar.empty()
+            store[key] = (version, data)
+            cached = store[key]
+    if cached is not None and cached[0] == version:
+        st.download_button(t("report.save"), cached[1], file_name, mime="application/pdf", type="primary",
+                           key=f"download_{key}", icon=":material/download:")

@@ -1,0 +1,68 @@
+"""Audit report and management review pack, read back with pdftotext and pdffonts."""
+
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+
+from qms import clock, report_data, reviews
+from qms import settings as org_settings
+from qms.__main__ import main
+from qms.models import Audit
+from qms.reports import audit_report, review_pack
+
+needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+
+
+def read(path) -> str:
+    return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+
+
+def fonts_embedded(path) -> bool:
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]
+    return bool(lines) and all(" yes yes yes " in line for line in lines)
+
+
+@needs_poppler
+def test_audit_report_in_administrative_layout(session, org, issued, tmp_path):
+    org_settings.update(session, org["admin"], {"org_name_vi": "Sở Khoa học và Công nghệ tỉnh Phú Lâm",
+                                                "org_parent_vi": "UBND tỉnh Phú Lâm", "org_place": "Phú Lâm"})
+    seen = []
+    path = tmp_path / "report.pdf"
+    data = report_data.audit_report(session, org["viewer"], org["audit"], "vi")
+    path.write_bytes(audit_report.build(data, "vi", seen.append))
+    text = read(path)
+    for expected in ("UBND TỈNH PHÚ LÂM", "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH PHÚ LÂM", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                     "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO ĐÁNH GIÁ NỘI BỘ", "Nơi nhận:", "NC-2026-001",
+                     "OBS-2026-001", "Kết luận", "Trang 1/"):
+        assert expected in text, expected
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert fonts_embedded(path)
+
+
+@needs_poppler
+def test_review_pack_in_english_with_plain_layout(session, org, issued, tmp_path):
+    org_settings.update(session, org["admin"], {"doc_national_header": False})
+    review = reviews.create(session, org["rep"], clock.today(), "Chủ tịch UBND tỉnh")
+    reviews.add_decision(session, org["rep"], review, "Cập nhật quy trình TTHC", "Thư ký ISO", date(2027, 3, 31))
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(review_pack.build(report_data.review_pack(session, org["viewer"], review, clock.today()),
+                                       report_data.letterhead(session, "en"), "en"))
+    text = read(path)
+    for expected in ("MANAGEMENT REVIEW MINUTES", "Status of actions from previous reviews", "Audit results",
+                     "Cập nhật quy trình TTHC", "Chủ tịch UBND tỉnh", "Page 1/"):
+        assert expected in text, expected
+    assert "SOCIALIST REPUBLIC" not in text
+    assert fonts_embedded(path)
+
+
+def test_reports_on_the_command_line(session, org, issued, db_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("QMS_DATABASE_URL", db_url)
+    code = session.get(Audit, org["audit"]).code
+    assert main(["report", "audit", code, "-o", str(tmp_path / "a.pdf")]) == 0
+    review = reviews.create(session, org["rep"], clock.today(), "Chủ tịch")
+    assert main(["report", "review", str(review), "-o", str(tmp_path / "r.pdf"), "--lang", "en"]) == 0
+    assert main(["report", "review", "999", "-o", str(tmp_path / "x.pdf")]) == 1
+    for name in ("a.pdf", "r.pdf"):
+        assert (tmp_path / name).read_bytes().startswith(b"%PDF")
