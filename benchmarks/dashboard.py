@@ -64,10 +64,13 @@ def main() -> None:
     data["findings"] = data["findings"][:200]
     kept = {f["unit"] for f in data["findings"]}
     data["counts"] = {u: c for u, c in data["counts"].items() if u in kept}
+    data["units_result"] = [u for u in data["units_result"] if u["unit"] in kept]
+    data["units"] = [u for u in data["units"] if u["unit"].split(" – ", 1)[-1] in kept]
     started = time.perf_counter()
     pdf = audit_report.build(data, "vi")
     built = time.perf_counter() - started
-    print(f"audit report {code}: data {gathered:.2f} s; PDF of 200 findings {built:.2f} s, {len(pdf) / 1024:.0f} KiB")
+    print(f"audit report {code}: gathering its data {gathered:.2f} s; PDF of 200 findings over {len(kept)} units "
+          f"{built:.2f} s, {len(pdf) / 1024:.0f} KiB")
 
 
 if __name__ == "__main__":
