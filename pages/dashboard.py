@@ -21,6 +21,9 @@ with db.session_scope(session.engine()) as s:
     years = audits.programme_years(s)
     audit_names = {a["id"]: a["code"] for y in years for a in (audits.programme(s, me["id"], y) or {"audits": []})["audits"]}
 
+pending = st.session_state.pop("_dash_pick", None)
+if pending:  # a bar clicked on the last run: set its filter before the filter widgets are drawn
+    st.session_state[pending[0]] = pending[1]
 everything = t("common.all")
 cols = st.columns([2, 2, 2, 1])
 period = cols[0].date_input(t("dashboard.period"), (date(today.year - 1, 1, 1), today), format="DD/MM/YYYY",
@@ -42,7 +45,7 @@ def narrow(key: str, event) -> None:
     if points:
         value = points[0].get({"dash_unit": "unit_id", "dash_grade": "grade"}[key])
         if value is not None and st.session_state.get(key) != value:
-            st.session_state[key] = value
+            st.session_state["_dash_pick"] = (key, value)
             st.rerun()
 
 

@@ -31,7 +31,7 @@ def ranked_bars(rows: list[dict], label: str, value: str, label_title: str, valu
     """Horizontal bars, largest first; with `pick`, clicking a bar selects its `pick` value."""
     data = _frame(rows, [label, value] + ([pick] if pick and pick not in (label, value) else []))
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y(f"{label}:N", title=label_title, sort="-x", axis=alt.Axis(labelLimit=240)),
+        y=alt.Y(f"{label}:N", title=label_title, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[label, value],
     ).properties(height=max(HEIGHT // 2, 24 * len(rows)))
@@ -47,7 +47,7 @@ def columns(rows: list[dict], label: str, value: str, label_title: str, value_ti
     """Vertical bars in a fixed order (grades, age buckets)."""
     data = _frame(rows, [label, value] + ([pick] if pick and pick not in (label, value) else []))
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X(f"{label}:N", title=label_title, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=180)),
+        x=alt.X(f"{label}:N", title=label_title, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=180, labelOverlap=False)),
         y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[label, value],
     ).properties(height=HEIGHT)
@@ -83,7 +83,7 @@ def conformity(rows: list[dict], unit_title: str, rate_title: str) -> alt.Chart:
     """Conformity rate per unit and audit, in percent."""
     data = _frame(rows, ["audit", "unit", "rate", "answers"])
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("unit:N", title=unit_title, sort="-x", axis=alt.Axis(labelLimit=240)),
+        y=alt.Y("unit:N", title=unit_title, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
         x=alt.X("rate:Q", title=rate_title,
                                                                scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("audit:N", title=None), tooltip=["audit", "unit", "rate", "answers"],

@@ -158,8 +158,8 @@ def programme_coverage(session: Session, actor_id: int, year: int) -> dict:
             "not_covered": max(active - planned, 0)}
 
 
-def overdue_count(session: Session, actor_id: int, today) -> int:
+def overdue_count(session: Session, actor_id: int, today, flt: DashFilter | None = None) -> int:
     """Findings overdue today (late plan, or an accepted action past due), within the viewer's scope."""
     from qms.findings import overdue_ids
-    query = _findings(session, actor_id, DashFilter(), Finding.id).where(Finding.id.in_(overdue_ids(today)))
+    query = _findings(session, actor_id, flt or DashFilter(), Finding.id).where(Finding.id.in_(overdue_ids(today)))
     return session.exec(select(func.count()).select_from(query.subquery())).one()

@@ -25,7 +25,7 @@ def _figures(url: str, actor_id: int, flt: dict, today: date, year: int) -> dict
                 "months": metrics.opened_closed_by_month(s, actor_id, f),
                 "conformity": metrics.conformity_by_unit(s, actor_id, f),
                 "coverage": metrics.programme_coverage(s, actor_id, year),
-                "overdue": metrics.overdue_count(s, actor_id, today)}
+                "overdue": metrics.overdue_count(s, actor_id, today, f)}
 
 
 def figures(actor_id: int, flt: metrics.DashFilter, today: date, year: int) -> dict:
