@@ -14,15 +14,14 @@ def test_click_a_bar_to_narrow_the_dashboard(browser, server):
     open_app(page, "/dashboard")
     assert_no_exception(page)
     shot(page, "isorep_dashboard_vi")
-    unit_filter = page.locator("[data-testid='stSelectbox']").filter(
-        has=page.get_by_text("Đơn vị (gồm đơn vị cấp dưới)", exact=True)).first
-    expect(unit_filter).to_contain_text("Tất cả")
+    open_findings = page.locator("[data-testid='stMetricValue']").first
+    before = open_findings.inner_text()
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + 10)  # the longest bar is drawn first, on top
     wait_for_app(page)
-    expect(unit_filter).not_to_contain_text("Tất cả")
+    expect(open_findings).not_to_have_text(before)  # every figure now counts only that unit
     assert_no_exception(page)
     shot(page, "isorep_dashboard_narrowed_vi")
     page.context.close()
