@@ -126,62 +126,53 @@ def cmd_checklist_export(args) -> int:
     return 0
 
 
-def cmd_report_plan(args) -> int:
-    """The audit plan of one audit, as PDF."""
+def _write_report(args, find, build, missing_key: str) -> int:
+    """Look the record up (`find` gives its id or None), build its PDF in the same session, write it out."""
     bootstrap.init()
     with db.session_scope() as session:
-        audit = session.exec(select(Audit).where(Audit.code == args.code)).first()
-        if audit is None:
-            print(t("error.audit_missing", LANG), file=sys.stderr)
+        record_id = find(session)
+        if record_id is None:
+            print(t(missing_key, LANG), file=sys.stderr)
             return 1
-        document = audits.plan_document(session, None, audit.id, args.lang)
-    Path(args.output).write_bytes(audit_plan.build(document, args.lang))
+        pdf = build(session, record_id)
+    Path(args.output).write_bytes(pdf)
     print(t("cli.report_written", LANG, output=args.output))
     return 0
+
+
+def _audit_id(args):
+    return lambda session: session.exec(select(Audit.id).where(Audit.code == args.code)).first()
+
+
+def cmd_report_plan(args) -> int:
+    """The audit plan of one audit, as PDF."""
+    return _write_report(args, _audit_id(args), lambda s, audit_id: audit_plan.build(
+        audits.plan_document(s, None, audit_id, args.lang), args.lang), "error.audit_missing")
 
 
 def cmd_report_audit(args) -> int:
     """The internal audit report of one audit, as PDF."""
-    bootstrap.init()
-    with db.session_scope() as session:
-        audit = session.exec(select(Audit).where(Audit.code == args.code)).first()
-        if audit is None:
-            print(t("error.audit_missing", LANG), file=sys.stderr)
-            return 1
-        report = report_data.audit_report(session, None, audit.id, args.lang)
-    Path(args.output).write_bytes(audit_report.build(report, args.lang))
-    print(t("cli.report_written", LANG, output=args.output))
-    return 0
+    return _write_report(args, _audit_id(args), lambda s, audit_id: audit_report.build(
+        report_data.audit_report(s, None, audit_id, args.lang), args.lang), "error.audit_missing")
 
 
 def cmd_report_review(args) -> int:
     """The management review pack of review ID, as PDF."""
-    bootstrap.init()
-    with db.session_scope() as session:
-        if session.get(ManagementReview, args.id) is None:
-            print(t("error.review_missing", LANG), file=sys.stderr)
-            return 1
-        pack = report_data.review_pack(session, None, args.id, clock.today())
-        head = report_data.letterhead(session, args.lang)
-    Path(args.output).write_bytes(review_pack.build(pack, head, args.lang))
-    print(t("cli.report_written", LANG, output=args.output))
-    return 0
+    return _write_report(
+        args, lambda s: args.id if s.get(ManagementReview, args.id) else None,
+        lambda s, review_id: review_pack.build(report_data.review_pack(s, None, review_id, clock.today()),
+                                               report_data.letterhead(s, args.lang), args.lang),
+        "error.review_missing")
 
 
 def cmd_report_car(args) -> int:
     """The corrective action request form of one finding, as PDF."""
-    bootstrap.init()
-    with db.session_scope() as session:
-        finding_id = session.exec(select(Finding.id).where(Finding.code == args.code)).first()
-        if finding_id is None:
-            print(t("error.finding_missing", LANG), file=sys.stderr)
-            return 1
-        detail = findings.detail(session, None, finding_id)
-        pdf = car.build(detail, actions.chain(session, finding_id), changelog.history_of_finding(session, finding_id),
-                        org_settings.get(session, f"org_name_{args.lang}"), args.lang)
-    Path(args.output).write_bytes(pdf)
-    print(t("cli.report_written", LANG, output=args.output))
-    return 0
+    return _write_report(
+        args, lambda s: s.exec(select(Finding.id).where(Finding.code == args.code)).first(),
+        lambda s, finding_id: car.build(findings.detail(s, None, finding_id), actions.chain(s, finding_id),
+                                        changelog.history_of_finding(s, finding_id),
+                                        org_settings.get(s, f"org_name_{args.lang}"), args.lang),
+        "error.finding_missing")
 
 
 def cmd_remind(args) -> int:

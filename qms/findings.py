@@ -174,11 +174,7 @@ def raise_from_response(session: Session, actor_id: int, response_id: int) -> in
     response = session.get(Response, response_id)
     if response is None:
         raise NotFound("error.answer_missing")
-    ctx = responses.context(session, response.audit_unit_id)
-    if not responses.may_answer(session, actor_id, ctx):
-        raise PermissionDenied("error.not_assigned")
-    if ctx.audit.status not in responses.OPEN:
-        raise ValidationError("error.audit_locked")
+    responses.require_answerer(session, actor_id, responses.context(session, response.audit_unit_id))
     existing = session.exec(select(Finding.id).where(Finding.response_id == response_id)).first()
     if existing is not None:
         return existing

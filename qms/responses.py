@@ -50,7 +50,8 @@ def may_answer(session: Session, actor_id: int, ctx: Context) -> bool:
                                                        AuditUnitAuditor.user_id == actor_id)).first() is not None
 
 
-def _require_answerer(session: Session, actor_id: int, ctx: Context) -> None:
+def require_answerer(session: Session, actor_id: int, ctx: Context) -> None:
+    """One of the unit's auditors (or the lead), while the audit is open."""
     if not may_answer(session, actor_id, ctx):
         raise PermissionDenied("error.not_assigned")
     if ctx.audit.status not in OPEN:
@@ -70,7 +71,7 @@ def _as_dict(session: Session, row: Response | None) -> dict:
 def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, values: dict, expected_version: int) -> dict:
     """Save one answer. `expected_version` is the version the auditor saw (0: none yet); a newer one raises EditConflict."""
     ctx = context(session, audit_unit_id)
-    _require_answerer(session, actor_id, ctx)
+    require_answerer(session, actor_id, ctx)
     item = session.get(ChecklistItem, item_id)
     if item is None or item.checklist_id != ctx.audit.checklist_id:
         raise NotFound("error.item_missing")
@@ -164,7 +165,7 @@ def my_units(session: Session, actor_id: int) -> list[dict]:
 def attach(session: Session, actor_id: int, audit_unit_id: int, item_id: int, name: str, data: bytes) -> dict:
     """Add a file or photo to an answer; refused files leave the answer as it was."""
     ctx = context(session, audit_unit_id)
-    _require_answerer(session, actor_id, ctx)
+    require_answerer(session, actor_id, ctx)
     row = session.exec(select(Response).where(Response.audit_unit_id == audit_unit_id,
                                               Response.item_id == item_id)).first()
     if row is None:
