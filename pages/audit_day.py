@@ -21,10 +21,11 @@ if not mine:
 today = clock.today()
 mine.sort(key=lambda u: (u["date"] != today, u["date"] or today, u["audit"], u["unit_code"]))
 by_id = {u["audit_unit_id"]: u for u in mine}
+today_word = t("audit_day.today_word")
+unit_names = {i: f"{u['audit']} · {u['unit']} · {today_word if u['date'] == today else date_text(u['date'])}"
+              for i, u in by_id.items()}  # formatted in this run's language
 au = st.selectbox(t("audit_day.pick_unit"), list(by_id), key="audit_unit",
-                  format_func=lambda i, today_word=t("audit_day.today_word"): (
-                      f"{by_id[i]['audit']} · {by_id[i]['unit']} · "
-                      f"{today_word if by_id[i]['date'] == today else date_text(by_id[i]['date'])}"))
+                  format_func=lambda i: unit_names.get(i, str(i)))
 unit = by_id[au]
 with db.session_scope(session.engine()) as s:
     ctx = responses.context(s, au)
