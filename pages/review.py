@@ -30,7 +30,7 @@ if editable:
                 with db.session_scope(session.engine()) as s:
                     ok, new_id = attempt(reviews.create, s, me["id"], held_on, chair)
                 if ok:
-                    st.session_state["review_id"] = new_id
+                    st.session_state["review_id"] = st.session_state["review_pick"] = new_id
                     flash(t("review.created"))
                     st.rerun()
 if not rows:

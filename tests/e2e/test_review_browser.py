@@ -12,12 +12,15 @@ def test_run_a_management_review(browser, server):
     rep = new_page(browser, server)
     sign_in(rep, "isorep")
     open_app(rep, "/review")
-    rep.get_by_label("Chủ trì").fill("Chủ tịch UBND tỉnh")
-    rep.get_by_role("button", name="Tạo", exact=True).click()
+    rep.get_by_text("Tạo cuộc họp xem xét mới").click()
+    new_form = rep.locator("[data-testid='stForm']").filter(has=rep.get_by_role("button", name="Tạo", exact=True))
+    new_form.get_by_role("textbox", name="Chủ trì").fill("Chủ tịch UBND tỉnh")
+    new_form.get_by_role("button", name="Tạo", exact=True).click()
     wait_for_app(rep)
     rep.get_by_role("button", name="Trình chiếu cuộc họp").click()
     wait_for_app(rep)
     expect(rep.get_by_role("heading", name="Tình trạng các hành động từ các lần xem xét trước")).to_be_visible()
+    expect(rep.get_by_text("Đã hoàn thành 1/3 hành động")).to_be_visible()  # last year's decisions, reported
     expect(rep.locator("[data-testid='stSidebar']")).to_be_hidden()
     rep.keyboard.press("ArrowRight")  # the keyboard moves the meeting on
     wait_for_app(rep)
