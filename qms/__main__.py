@@ -234,26 +234,17 @@ def parser() -> argparse.ArgumentParser:
     rm.add_argument("--dry-run", action="store_true", help="list recipients, send nothing")
     rm.set_defaults(fn=cmd_remind)
     r = sub.add_parser("report", help="printable documents").add_subparsers(dest="action", required=True)
-    rp = r.add_parser("plan", help="the audit plan of audit CODE (e.g. ĐGNB-2026-01) as PDF")
-    rp.add_argument("code")
-    rp.add_argument("-o", "--output", required=True)
-    rp.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
-    rp.set_defaults(fn=cmd_report_plan)
-    ra = r.add_parser("audit", help="the internal audit report of audit CODE as PDF")
-    ra.add_argument("code")
-    ra.add_argument("-o", "--output", required=True)
-    ra.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
-    ra.set_defaults(fn=cmd_report_audit)
-    rr = r.add_parser("review", help="the management review pack of review ID as PDF")
-    rr.add_argument("id", type=int)
-    rr.add_argument("-o", "--output", required=True)
-    rr.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
-    rr.set_defaults(fn=cmd_report_review)
-    rc = r.add_parser("car", help="the corrective action request of finding CODE (e.g. NC-2026-001) as PDF")
-    rc.add_argument("code")
-    rc.add_argument("-o", "--output", required=True)
-    rc.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
-    rc.set_defaults(fn=cmd_report_car)
+    reports = [("plan", "code", str, "the audit plan of audit CODE (e.g. ĐGNB-2026-01) as PDF", cmd_report_plan),
+               ("audit", "code", str, "the internal audit report of audit CODE as PDF", cmd_report_audit),
+               ("review", "id", int, "the management review pack of review ID as PDF", cmd_report_review),
+               ("car", "code", str, "the corrective action request of finding CODE (e.g. NC-2026-001) as PDF",
+                cmd_report_car)]
+    for name, key, kind, help_text, fn in reports:
+        rp = r.add_parser(name, help=help_text)
+        rp.add_argument(key, type=kind)
+        rp.add_argument("-o", "--output", required=True)
+        rp.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
+        rp.set_defaults(fn=fn)
     return p
 
 
