@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from qms.models import (Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit, AuditUnitAuditor, Checklist,
-                        ChecklistItem, Response, Result, Role, Unit, User)
+from qms.models import (Audit, AuditProgramme, AuditTeamMember, AuditUnit, AuditUnitAuditor, Checklist,
+                        Role, Unit, User)
 from qms.errors import NotFound
 from qms.permissions import require_role
 
@@ -41,26 +41,6 @@ def programme(session: Session, actor_id: int | None, year: int) -> dict | None:
               | {"lead": lead, "checklist": f"{code} v{version}", "units": n}
               for audit, lead, code, version, n in rows]
     return {"year": prog.year, "objectives": prog.objectives, "audits": audits}
-
-
-def assignments(session: Session, actor_id: int, include_all: bool = False) -> list[dict]:
-    """Audit units in open audits: mine (auditor), or all of them (ISO representative), with progress."""
-    require_role(session, actor_id, Role.auditor, Role.iso_rep)
-    answered = select(Response.audit_unit_id, func.count().label("n")) \
-        .where(Response.result != Result.not_audited).group_by(Response.audit_unit_id).subquery()
-    totals = select(ChecklistItem.checklist_id, func.count().label("n")).group_by(ChecklistItem.checklist_id).subquery()
-    query = (select(Audit.code, Audit.status, Unit.code, Unit.name, AuditUnit.id, AuditUnit.audit_date,
-                    func.coalesce(answered.c.n, 0), totals.c.n)
-             .join(AuditUnit, AuditUnit.audit_id == Audit.id).join(Unit, Unit.id == AuditUnit.unit_id)
-             .join(totals, totals.c.checklist_id == Audit.checklist_id)
-             .outerjoin(answered, answered.c.audit_unit_id == AuditUnit.id)
-             .where(Audit.status.in_([AuditStatus.planned, AuditStatus.in_progress, AuditStatus.completed])))
-    if not include_all:
-        query = query.join(AuditUnitAuditor, AuditUnitAuditor.audit_unit_id == AuditUnit.id) \
-            .where(AuditUnitAuditor.user_id == actor_id)
-    rows = session.exec(query.order_by(AuditUnit.audit_date, Audit.code, Unit.code)).all()
-    return [{"audit": a, "status": st, "unit_code": uc, "unit": un, "audit_unit_id": au, "date": d,
-             "answered": n, "total": total} for a, st, uc, un, au, d, n, total in rows]
 
 
 def audit_units(session: Session, audit_id: int) -> list[dict]:

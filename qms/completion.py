@@ -11,7 +11,7 @@ from qms import changelog, clock, responses
 from qms import settings as org_settings
 from qms.errors import NotFound, PermissionDenied, ValidationError
 from qms.findings import GRADE_OF_RESULT, PREFIX, detect_recurrence
-from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, Finding, FindingStatus, Response, Result,
+from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, Finding, FindingStatus, Response,
                         Role)
 from qms.permissions import require_role, roles_of
 

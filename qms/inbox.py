@@ -8,8 +8,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from qms import findings, scope
-from qms.models import (ActionItem, Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem,
-                        CorrectiveAction, Finding, FindingStatus, Response, Result, Role, Unit)
+from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem,
+                        Finding, FindingStatus, Response, Result, Role, Unit)
 from qms.permissions import roles_of
 
 LIMIT = 50

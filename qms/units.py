@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, or_, union_all
+from sqlalchemy import func, literal, union_all
 from sqlmodel import Session, select
 
 from qms import changelog, clock
@@ -123,9 +123,3 @@ def id_for_code(session: Session, code: str) -> int:
     if unit_id is None:
         raise NotFound("error.unit_code_missing", code=code)
     return unit_id
-
-
-def search_filter(term: str):
-    """A WHERE clause matching a unit's code or name (case-insensitive)."""
-    like = f"%{nfc(term).lower()}%"
-    return or_(func.lower(Unit.code).like(like), func.lower(Unit.name).like(like))

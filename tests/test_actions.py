@@ -1,6 +1,6 @@
 """The ISO 9001 10.2 chain: every gate, every refusal, and the history of every step."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select

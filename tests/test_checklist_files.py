@@ -1,7 +1,6 @@
 """Validation of checklist files: each problem with its line number; NFC; bad bytes."""
 
 import unicodedata
-from pathlib import Path
 
 import pytest
 

@@ -4,7 +4,7 @@ from sqlmodel import Session, select
 
 from qms import db
 from qms.models import Audit, ClauseExclusion
-from tests.app.conftest import by_label, no_errors, sign_in, texts
+from tests.app.conftest import by_label, no_errors, sign_in
 
 
 def test_search_without_accents_and_versions(demo_url):

@@ -1,6 +1,5 @@
 """Sign-in screen: wrong passwords, lock-out, first-run administrator, language, sign-out."""
 
-import pytest
 from sqlmodel import Session, select
 
 from qms import auth, db

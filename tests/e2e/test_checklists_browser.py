@@ -1,6 +1,5 @@
 """Checklist import in a real browser: a workbook laid out differently, mapped and imported; a bad YAML refused."""
 
-import io
 
 import openpyxl
 import pytest
