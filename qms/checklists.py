@@ -114,6 +114,12 @@ def clauses(session: Session, checklist_id: int) -> list[dict]:
     return sorted((r.model_dump() for r in rows), key=lambda c: standards.clause_sort_key(c["clause"]))
 
 
+def question_counts(session: Session, checklist_id: int) -> dict[str, int]:
+    """How many questions each clause of a checklist holds."""
+    return dict(session.exec(select(ChecklistItem.clause, func.count()).where(ChecklistItem.checklist_id == checklist_id)
+                             .group_by(ChecklistItem.clause)).all())
+
+
 def latest_any(session: Session) -> Checklist | None:
     return session.exec(select(Checklist).order_by(Checklist.id.desc())).first()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from qms import attachments, changelog, clock, standards, tailoring
@@ -58,57 +60,91 @@ def require_answerer(session: Session, actor_id: int, ctx: Context) -> None:
         raise ValidationError("error.audit_locked")
 
 
-def _as_dict(session: Session, row: Response | None) -> dict:
+def _as_dict(row: Response | None, answered_by: str = "") -> dict:
     if row is None:
         return {"id": None, "version": 0, "result": Result.not_audited.value, "evidence": "", "records_sampled": "",
-                "interviewed": "", "answered_by": "", "answered_at": None}
-    who = session.get(User, row.answered_by_id) if row.answered_by_id else None
+                "interviewed": "", "answered_by": "", "answered_by_id": None, "answered_at": None}
     return {"id": row.id, "version": row.version, "result": row.result, "evidence": row.evidence,
             "records_sampled": row.records_sampled, "interviewed": row.interviewed,
-            "answered_by": who.full_name if who else "", "answered_at": row.answered_at}
+            "answered_by": answered_by, "answered_by_id": row.answered_by_id, "answered_at": row.answered_at}
 
 
-def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, values: dict, expected_version: int) -> dict:
-    """Save one answer. `expected_version` is the version the auditor saw (0: none yet); a newer one raises EditConflict."""
+def _load(session: Session, audit_unit_id: int, item_id: int) -> tuple[Response | None, dict]:
+    found = session.exec(select(Response, User.full_name).outerjoin(User, User.id == Response.answered_by_id)
+                         .where(Response.audit_unit_id == audit_unit_id, Response.item_id == item_id)
+                         .execution_options(populate_existing=True)).first()
+    row, name = found if found else (None, "")
+    return row, _as_dict(row, name or "")
+
+
+def _stale(current: dict, clean: dict, expected_version: int | None, bases: dict | None) -> bool:
+    """Whether someone else changed what this save was based on.
+
+    With `bases` (the value of each field as the screen showed it) only a field changed by someone else to a
+    value other than ours is a conflict, so saving one field never collides with one's own save of another.
+    Without, any newer version is.
+    """
+    if bases is None:
+        return current["version"] != (expected_version or 0)
+    shown = {k: (None if k == "result" and not current["version"] else current[k]) for k in clean}
+    return any(shown[k] != (bases.get(k) or (None if k == "result" else "")) and shown[k] != v
+               for k, v in clean.items())
+
+
+def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, values: dict,
+         expected_version: int | None = None, *, bases: dict | None = None) -> dict:
+    """Save fields of one answer, refusing (EditConflict) when someone else changed them since the screen showed them.
+
+    `expected_version` is the version the auditor saw (0: none yet); `bases`, when given, holds the shown value
+    of each saved field instead, for a field-by-field check.
+    """
     ctx = context(session, audit_unit_id)
     require_answerer(session, actor_id, ctx)
     item = session.get(ChecklistItem, item_id)
     if item is None or item.checklist_id != ctx.audit.checklist_id:
         raise NotFound("error.item_missing")
+    if item.clause not in set(tailoring.scope(session, ctx.audit.id, audit_unit_id)["in_scope"]):
+        raise ValidationError("error.item_out_of_scope")
     clean = {k: nfc(values[k]) for k in FIELDS if k in values}
     if "result" in clean and clean["result"] not in RESULTS:
         raise ValidationError("error.result_invalid")
-    row = session.exec(select(Response).where(Response.audit_unit_id == audit_unit_id,
-                                              Response.item_id == item_id)).first()
-    current = _as_dict(session, row)
-    if current["version"] != expected_version:
-        raise EditConflict({**current, **clean}, current)
-    now = clock.now()
-    if row is None:
-        row = Response(audit_unit_id=audit_unit_id, item_id=item_id, answered_by_id=actor_id, answered_at=now,
-                       version=1, **clean)
-        session.add(row)
-        session.flush()
-        changes = {k: (None, v) for k, v in clean.items()}
-    else:
-        changes = {k: (getattr(row, k), v) for k, v in clean.items() if getattr(row, k) != v}
-        if not changes:
-            return current
-        # The version check and the write are one statement, so two saves racing cannot both win.
-        done = session.exec(update(Response).where(Response.id == row.id, Response.version == expected_version)
-                            .values(**clean, version=expected_version + 1, answered_by_id=actor_id, answered_at=now))
-        if done.rowcount != 1:
+    for _attempt in range(3):  # a lost race re-reads and re-checks against the winner
+        row, current = _load(session, audit_unit_id, item_id)
+        if _stale(current, clean, expected_version, bases):
             session.rollback()
-            latest = session.exec(select(Response).where(Response.id == row.id)).one()
-            raise EditConflict({**current, **clean}, _as_dict(session, latest))
-        session.expire(row)
+            raise EditConflict({**current, **clean}, current)
+        now = clock.now()
+        if row is None:
+            # Two auditors may save a question's first answer at once: the second insert does nothing and loses.
+            insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(Response)
+            done = session.exec(insert.values(audit_unit_id=audit_unit_id, item_id=item_id, answered_by_id=actor_id,
+                                              answered_at=now, version=1, **clean)
+                                .on_conflict_do_nothing(index_elements=["audit_unit_id", "item_id"]))
+            changes = {k: (None, v) for k, v in clean.items()}
+        else:
+            changes = {k: (getattr(row, k), v) for k, v in clean.items() if getattr(row, k) != v}
+            if not changes:
+                session.rollback()
+                return current
+            # The version check and the write are one statement, so two saves racing cannot both win.
+            done = session.exec(update(Response).where(Response.id == row.id, Response.version == row.version)
+                                .values(**clean, version=row.version + 1, answered_by_id=actor_id, answered_at=now))
+        if done.rowcount == 1:
+            break
+        session.rollback()
+        if bases is None:
+            _row, latest = _load(session, audit_unit_id, item_id)
+            raise EditConflict({**latest, **clean}, latest)
+    else:
+        raise EditConflict({**current, **clean}, current)
+    row, saved = _load(session, audit_unit_id, item_id)
     changelog.record(session, "response", row.id, actor_id, changes)
     if ctx.audit.status == AuditStatus.planned:
         ctx.audit.status = AuditStatus.in_progress
         session.add(ctx.audit)
         changelog.record(session, "audit", ctx.audit.id, actor_id, {"status": (AuditStatus.planned, AuditStatus.in_progress)})
     session.commit()
-    return _as_dict(session, session.get(Response, row.id))
+    return saved
 
 
 def sheet(session: Session, audit_unit_id: int) -> list[dict]:
@@ -116,15 +152,30 @@ def sheet(session: Session, audit_unit_id: int) -> list[dict]:
     ctx = context(session, audit_unit_id)
     scope = tailoring.scope(session, ctx.audit.id, audit_unit_id)
     in_scope = set(scope["in_scope"])
-    rows = session.exec(select(ChecklistItem, Response).outerjoin(
+    rows = session.exec(select(ChecklistItem, Response, User.full_name).outerjoin(
         Response, (Response.item_id == ChecklistItem.id) & (Response.audit_unit_id == audit_unit_id))
+        .outerjoin(User, User.id == Response.answered_by_id)
         .where(ChecklistItem.checklist_id == ctx.audit.checklist_id).order_by(ChecklistItem.position)).all()
-    out = []
-    for item, response in rows:
-        if item.clause not in in_scope:
-            continue
-        out.append(item.model_dump(exclude={"search_text"}) | {"answer": _as_dict(session, response)})
-    return out
+    return [item.model_dump(exclude={"search_text"}) | {"answer": _as_dict(response, name or "")}
+            for item, response, name in rows if item.clause in in_scope]
+
+
+def mark_not_audited(session: Session, actor_id: int, audit_unit_id: int, reason: str) -> int:
+    """Record every in-scope question still without an answer as 'not audited', with the reason; returns how many."""
+    reason = nfc(reason).strip()
+    if not reason:
+        raise ValidationError("error.reason_required")
+    ctx = context(session, audit_unit_id)
+    require_answerer(session, actor_id, ctx)
+    pending = [r["id"] for r in sheet(session, audit_unit_id) if r["answer"]["version"] == 0]
+    marked = 0
+    for item_id in pending:
+        try:
+            save(session, actor_id, audit_unit_id, item_id, {"result": Result.not_audited.value, "evidence": reason}, 0)
+            marked += 1
+        except EditConflict:
+            pass  # answered meanwhile by another auditor: their answer stands
+    return marked
 
 
 def progress(rows: list[dict]) -> dict:

@@ -1,4 +1,8 @@
-"""One question on audit day: result, evidence, records, people, files — each saved the moment it changes."""
+"""One question on audit day: result, evidence, records, people, files — each saved the moment it changes.
+
+The question on screen is named in the address (`?unit=…&q=…`), never inferred from a widget's value, and
+every field is drawn from what is stored each time a question is shown.
+"""
 
 from __future__ import annotations
 
@@ -9,50 +13,57 @@ from qms import settings as org_settings
 from qms.errors import QMSError
 from qms.models import Result
 from qms.ui import session
+from qms.ui.answer_texts import TEXT_FIELDS, answer_texts, drop
 from qms.ui.i18n import error_text, lang, t
-from qms.ui.widgets import datetime_text, labeler
+from qms.ui.widgets import datetime_text, labeler, md_escape
 
 RESULTS = [r.value for r in Result]
 GRADED = {"nc_major", "nc_minor", "observation", "ofi"}
-TEXT_FIELDS = ("evidence", "records_sampled", "interviewed")
+SHOWN = "_answer_shown"  # (audit unit, item, version, result) as the card last drew it
 
 
-def _key(field: str, au: int, item: int) -> str:
-    return f"ans_{field}_{au}_{item}"
+def _result_key(au: int, item: int) -> str:
+    return f"ans_result_{au}_{item}"
 
 
-def _seen() -> dict:
-    return st.session_state.setdefault("_seen_versions", {})
+def shown_result(au: int, item: int) -> str | None:
+    shown = st.session_state.get(SHOWN)
+    return shown[3] if shown and shown[:2] == (au, item) else None
+
+
+def _remember(au: int, item: int, answer: dict) -> None:
+    st.session_state[SHOWN] = (au, item, answer["version"], answer["result"] if answer["version"] else None)
 
 
 def sync(au: int, row: dict) -> None:
-    """Show the saved answer; when someone else saved a newer one, the widgets take it (with a notice)."""
-    answer, seen = row["answer"], _seen()
-    if seen.get((au, row["id"])) != answer["version"]:
-        if seen.get((au, row["id"])) is not None:
-            st.session_state["_updated_by_other"] = answer["answered_by"]
-        st.session_state[_key("result", au, row["id"])] = answer["result"] if answer["version"] else None
-        for field in TEXT_FIELDS:
-            st.session_state[_key(field, au, row["id"])] = answer[field]
-        seen[(au, row["id"])] = answer["version"]
+    """Draw the stored answer: on every new question, and whenever someone else saved a newer version."""
+    answer, shown = row["answer"], st.session_state.get(SHOWN)
+    if shown is not None and shown[:3] == (au, row["id"], answer["version"]):
+        return
+    if shown is not None and shown[:2] == (au, row["id"]) and answer["answered_by_id"] != session.actor_id():
+        st.session_state["_updated_by_other"] = answer["answered_by"]
+    st.session_state[_result_key(au, row["id"])] = answer["result"] if answer["version"] else None
+    _remember(au, row["id"], answer)
 
 
-def _save(au: int, item: int, field: str) -> None:
-    """Widget callback: save one field now, with the version this screen showed."""
-    value = st.session_state.get(_key(field, au, item))
-    if field == "result" and value is None:
+def _save_result(au: int, item: int) -> None:
+    """Widget callback: save the tapped result now, checked against the result the screen showed."""
+    value = st.session_state.get(_result_key(au, item))
+    if value is None:  # a second tap on the chosen result deselects it: keep what is stored
+        st.session_state.pop(SHOWN, None)
         return
     with db.session_scope(session.engine()) as s:
         try:
-            saved = responses.save(s, session.actor_id(), au, item, {field: value or ""}, _seen().get((au, item), 0))
+            saved = responses.save(s, session.actor_id(), au, item, {"result": value},
+                                   bases={"result": shown_result(au, item)})
         except responses.EditConflict as conflict:
             st.session_state["_conflict"] = {"au": au, "item": item, "mine": conflict.mine, "theirs": conflict.theirs}
             return
         except QMSError as exc:
             st.session_state["_answer_error"] = error_text(exc)
             return
-    _seen()[(au, item)] = saved["version"]
-    st.session_state["_saved_at"] = saved["answered_at"]
+    _remember(au, item, saved)
+    st.session_state["_saved_at"] = True
 
 
 def _resolve(keep_mine: bool) -> None:
@@ -62,12 +73,11 @@ def _resolve(keep_mine: bool) -> None:
         values = {f: conflict["mine"][f] for f in ("result", *TEXT_FIELDS)}
         with db.session_scope(session.engine()) as s:
             try:
-                saved = responses.save(s, session.actor_id(), au, item, values, conflict["theirs"]["version"])
-                _seen()[(au, item)] = saved["version"]
+                responses.save(s, session.actor_id(), au, item, values, conflict["theirs"]["version"])
             except QMSError as exc:
                 st.session_state["_answer_error"] = error_text(exc)
-    else:
-        _seen().pop((au, item), None)  # reload theirs into the widgets
+    drop(conflict.get("nonce"))  # either way the browser's draft has been dealt with
+    st.session_state.pop(SHOWN, None)  # redraw from what is stored now
 
 
 def conflict_box() -> None:
@@ -106,28 +116,27 @@ def _raise_finding(response_id: int) -> None:
     with db.session_scope(session.engine()) as s:
         try:
             st.session_state["_open_finding"] = findings.raise_from_response(s, session.actor_id(), response_id)
+            st.session_state["_rerun_app"] = True  # the findings tab lives outside the walk's fragment
         except QMSError as exc:
             st.session_state["_answer_error"] = error_text(exc)
 
 
-def card(au: int, row: dict, editable: bool) -> None:
-    """The question, its guidance one click away, and the answer fields."""
+def card(au: int, row: dict, editable: bool, position: str) -> None:
+    """The question, its guidance one tap away, and the answer fields."""
     sync(au, row)
     field = lang()
     text = row[f"text_{field}"] or row["text_vi"]
     guidance = row[f"guidance_{field}"] or row["guidance_vi"]
-    st.markdown(f"**{row['item_key']}** · {t('field.clause')} {row['clause']}")
+    st.markdown(f"**{md_escape(row['item_key'])}** · {md_escape(position)}")
     st.text(text)
     if guidance:
         with st.expander(t("checklists.guidance"), icon=":material/lightbulb:"):
             st.text(guidance)
-    st.segmented_control(t("audit_day.result"), RESULTS, key=_key("result", au, row["id"]),
-                         format_func=labeler("result_short"), on_change=_save, args=(au, row["id"], "result"),
-                         disabled=not editable, width="stretch")
-    for name in TEXT_FIELDS:
-        widget = st.text_area if name == "evidence" else st.text_input
-        widget(t(f"audit_day.{name}"), key=_key(name, au, row["id"]), on_change=_save,
-               args=(au, row["id"], name), disabled=not editable, placeholder=t(f"audit_day.{name}_hint"))
+    with st.container(key="answer_result_box"):
+        st.segmented_control(t("audit_day.result"), RESULTS, key=_result_key(au, row["id"]),
+                             format_func=labeler("result_short"), on_change=_save_result, args=(au, row["id"]),
+                             disabled=not editable, width="stretch")
+    answer_texts(session.actor_id(), au, row, editable)
     answer = row["answer"]
     if answer["version"]:
         st.caption(t("audit_day.saved_by", who=answer["answered_by"], at=datetime_text(answer["answered_at"])))
@@ -136,6 +145,8 @@ def card(au: int, row: dict, editable: bool) -> None:
         if editable and answer["result"] in GRADED:
             st.button(t("audit_day.raise_finding"), icon=":material/flag:", key=f"raise_{answer['id']}",
                       on_click=_raise_finding, args=(answer["id"],))
+    elif editable:
+        st.caption(t("audit_day.files_after_answer"))
 
 
 def _files(au: int, row: dict, response_id: int, editable: bool) -> None:
@@ -174,6 +185,8 @@ def messages() -> None:
     other = st.session_state.pop("_updated_by_other", None)
     if other:
         st.info(t("audit_day.updated_by_other", who=other), icon=":material/group:")
-    saved = st.session_state.pop("_saved_at", None)
-    if saved:
+    note = st.session_state.pop("_walk_note", None)
+    if note:
+        st.success(note, icon=":material/check_circle:")
+    if st.session_state.pop("_saved_at", None):
         st.toast(t("audit_day.saved"), icon=":material/cloud_done:")

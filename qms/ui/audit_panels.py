@@ -6,11 +6,11 @@ from datetime import datetime
 
 import streamlit as st
 
-from qms import clock, completion, db, findings, meetings
+from qms import clock, completion, db, fieldwork, findings, meetings
 from qms.models import Grade
 from qms.ui import session
 from qms.ui.i18n import t
-from qms.ui.widgets import attempt, flash, label, labeler
+from qms.ui.widgets import attempt, date_text, datetime_text, empty, flash, label, labeler
 
 GRADES = [g.value for g in Grade]
 
@@ -90,3 +90,27 @@ def report_panel(audit_id: int, status: str) -> None:
         if ok:
             flash(t("audit_day.issued", n=len(codes)))
             st.rerun()
+
+
+@st.fragment(run_every=10)
+def progress_panel() -> None:
+    """Every unit of the audits in the field, refreshed every few seconds: read-only, for the ISO secretary and leads."""
+    st.subheader(t("audit_day.live"))
+    with db.session_scope(session.engine()) as s:
+        ok, rows = attempt(fieldwork.live_progress, s, session.actor_id())
+    if not ok:
+        return
+    if not rows:
+        empty("audit_day.live_none")
+        return
+    st.caption(t("audit_day.live_hint", at=datetime_text(clock.now())))
+    st.dataframe([{t("field.audit"): r["audit"], t("field.unit"): r["unit"], t("field.date"): date_text(r["date"]),
+                   t("audit_day.live_progress"): r["answered"] / r["total"] if r["total"] else 0.0,
+                   t("audit_day.live_answered"): f"{r['answered']}/{r['total']}",
+                   t("audit_day.live_findings"): r["findings"],
+                   t("audit_day.live_last"): datetime_text(r["last_activity"]),
+                   t("audit_day.live_by_auditor"): "; ".join(f"{name or '—'}: {n}" for name, n in r["by_auditor"].items())
+                   or "—", t("audit_day.live_team"): ", ".join(r["auditors"])} for r in rows],
+                 hide_index=True, width="stretch",
+                 column_config={t("audit_day.live_progress"): st.column_config.ProgressColumn(
+                     t("audit_day.live_progress"), min_value=0.0, max_value=1.0, format="percent")})

@@ -1,0 +1,61 @@
+"""Audits in the field: how far each unit's checklist has got, for the ISO secretary and the lead auditor."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from qms import checklists, tailoring
+from qms.errors import PermissionDenied
+from qms.models import Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Finding, Response, Role, Unit, User
+from qms.permissions import roles_of
+
+FOLLOWED = (AuditStatus.planned, AuditStatus.in_progress, AuditStatus.completed)
+
+
+def live_progress(session: Session, actor_id: int) -> list[dict]:
+    """Every unit of the audits the actor follows: answered / total, findings raised, last activity, by auditor.
+
+    The ISO secretary (and the administrator) follow every open audit; an auditor follows the audits they lead.
+    """
+    user = session.get(User, actor_id)
+    roles = roles_of(session, actor_id)
+    if user is None or not user.active or not roles & {Role.iso_rep, Role.admin, Role.auditor}:
+        raise PermissionDenied("error.permission_denied")
+    query = (select(AuditUnit, Audit, Unit).join(Audit, Audit.id == AuditUnit.audit_id)
+             .join(Unit, Unit.id == AuditUnit.unit_id).where(Audit.status.in_(FOLLOWED)))
+    if not roles & {Role.iso_rep, Role.admin}:
+        query = query.where(Audit.lead_auditor_id == actor_id)
+    units = session.exec(query.order_by(Audit.code, AuditUnit.audit_date, Unit.code)).all()
+    if not units:
+        return []
+    ids = [au.id for au, _a, _u in units]
+    answered: dict[int, dict[str, int]] = {}
+    last: dict[int, object] = {}
+    for au_id, name, count, latest in session.exec(
+            select(Response.audit_unit_id, User.full_name, func.count(), func.max(Response.answered_at))
+            .join(User, User.id == Response.answered_by_id, isouter=True)
+            .where(Response.audit_unit_id.in_(ids)).group_by(Response.audit_unit_id, User.full_name)).all():
+        answered.setdefault(au_id, {})[name or ""] = count
+        if latest is not None and (last.get(au_id) is None or latest > last[au_id]):
+            last[au_id] = latest
+    found = dict(session.exec(select(Finding.audit_unit_id, func.count()).where(Finding.audit_unit_id.in_(ids))
+                              .group_by(Finding.audit_unit_id)).all())
+    team: dict[int, list[str]] = {}
+    for au_id, name in session.exec(select(AuditUnitAuditor.audit_unit_id, User.full_name)
+                                    .join(User, User.id == AuditUnitAuditor.user_id)
+                                    .where(AuditUnitAuditor.audit_unit_id.in_(ids)).order_by(User.full_name)).all():
+        team.setdefault(au_id, []).append(name)
+    per_clause: dict[int, dict[str, int]] = {}
+    out = []
+    for au, audit, unit in units:
+        if audit.checklist_id not in per_clause:
+            per_clause[audit.checklist_id] = checklists.question_counts(session, audit.checklist_id)
+        in_scope = tailoring.scope(session, audit.id, au.id)["in_scope"]
+        total = sum(per_clause[audit.checklist_id].get(c, 0) for c in in_scope)
+        by_auditor = answered.get(au.id, {})
+        out.append({"audit_unit_id": au.id, "audit": audit.code, "audit_status": audit.status, "unit": unit.name,
+                    "date": au.audit_date, "auditors": team.get(au.id, []), "total": total,
+                    "answered": min(sum(by_auditor.values()), total), "findings": found.get(au.id, 0),
+                    "last_activity": last.get(au.id), "by_auditor": dict(sorted(by_auditor.items()))})
+    return out
