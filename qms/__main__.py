@@ -55,7 +55,8 @@ def cmd_serve(args) -> int:
     server = Path(__file__).parent / "ui" / "server.py"
     argv = [sys.executable, "-m", "streamlit", "run", str(server), "--server.port", str(args.port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "minimal", "--server.maxUploadSize", "200", *args.streamlit_args]
+            "--client.toolbarMode", "minimal", "--server.maxUploadSize", "200", "--server.fileWatcherType", "none",
+            *args.streamlit_args]
     os.execv(sys.executable, argv)
 
 

@@ -27,10 +27,19 @@ def audit_report(session: Session, actor_id: int | None, audit_id: int, lang: st
     audit = audits.get(session, audit_id)
     answered = func.sum(case((Response.result.notin_([Result.na, Result.not_audited]), 1), else_=0))
     conform = func.sum(case((Response.result == Result.conform, 1), else_=0))
-    per_unit = session.exec(select(Unit.name, answered, conform).select_from(AuditUnit)
+    skipped = func.sum(case((Response.result == Result.not_audited, 1), else_=0))
+    per_unit = session.exec(select(Unit.name, answered, conform, skipped).select_from(AuditUnit)
                             .join(Unit, Unit.id == AuditUnit.unit_id)
                             .join(Response, Response.audit_unit_id == AuditUnit.id, isouter=True)
                             .where(AuditUnit.audit_id == audit_id).group_by(Unit.name).order_by(Unit.name)).all()
+    reasons: dict[str, list[str]] = {}
+    for unit, reason in session.exec(select(Unit.name, Response.evidence).distinct()
+                                     .join(AuditUnit, AuditUnit.unit_id == Unit.id)
+                                     .join(Response, Response.audit_unit_id == AuditUnit.id)
+                                     .where(AuditUnit.audit_id == audit_id, Response.result == Result.not_audited)
+                                     .order_by(Unit.name, Response.evidence)).all():
+        if reason.strip():
+            reasons.setdefault(unit, []).append(reason.strip())
     rows = session.exec(select(Finding, Unit.name).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
                         .join(Unit, Unit.id == AuditUnit.unit_id)
                         .where(AuditUnit.audit_id == audit_id, Finding.status != FindingStatus.draft)
@@ -43,8 +52,9 @@ def audit_report(session: Session, actor_id: int | None, audit_id: int, lang: st
         counts[f["unit"]][f["grade"]] += 1
     return plan | letterhead(session, lang) | {
         "status": audit.status, "issued_at": audit.report_issued_at,
-        "units_result": [{"unit": u, "answered": a or 0, "rate": round(100 * (c or 0) / a, 1) if a else None}
-                         for u, a, c in per_unit],
+        "units_result": [{"unit": u, "answered": a or 0, "rate": round(100 * (c or 0) / a, 1) if a else None,
+                          "not_audited": n or 0, "not_audited_reasons": reasons.get(u, [])}
+                         for u, a, c, n in per_unit],
         "counts": counts, "findings": found}
 
 

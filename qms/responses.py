@@ -117,9 +117,10 @@ def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, valu
         if row is None:
             # Two auditors may save a question's first answer at once: the second insert does nothing and loses.
             insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(Response)
-            done = session.exec(insert.values(audit_unit_id=audit_unit_id, item_id=item_id, answered_by_id=actor_id,
-                                              answered_at=now, version=1, **clean)
-                                .on_conflict_do_nothing(index_elements=["audit_unit_id", "item_id"]))
+            won = session.connection().execute(
+                insert.values(audit_unit_id=audit_unit_id, item_id=item_id, answered_by_id=actor_id, answered_at=now,
+                              version=1, **clean)
+                .on_conflict_do_nothing(index_elements=["audit_unit_id", "item_id"]).returning(Response.id)).first()
             changes = {k: (None, v) for k, v in clean.items()}
         else:
             changes = {k: (getattr(row, k), v) for k, v in clean.items() if getattr(row, k) != v}
@@ -127,9 +128,10 @@ def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, valu
                 session.rollback()
                 return current
             # The version check and the write are one statement, so two saves racing cannot both win.
-            done = session.exec(update(Response).where(Response.id == row.id, Response.version == row.version)
-                                .values(**clean, version=row.version + 1, answered_by_id=actor_id, answered_at=now))
-        if done.rowcount == 1:
+            won = session.connection().execute(
+                update(Response).where(Response.id == row.id, Response.version == row.version)
+                .values(**clean, version=row.version + 1, answered_by_id=actor_id, answered_at=now)).rowcount == 1
+        if won:
             break
         session.rollback()
         if bases is None:

@@ -36,9 +36,16 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
     doc.field(tr("field.checklist"), report["checklist"])
     step(0.2)
     doc.section("2. " + tr("report.units_result"))
-    doc.grid([tr("field.unit"), tr("dashboard.answers"), tr("dashboard.rate")],
-             [[u["unit"], str(u["answered"]), "—" if u["rate"] is None else f"{u['rate']}%"]
-              for u in report["units_result"]], [100, 35, 39])
+    doc.grid([tr("field.unit"), tr("dashboard.answers"), tr("dashboard.rate"), tr("result.not_audited")],
+             [[u["unit"], str(u["answered"]), "—" if u["rate"] is None else f"{u['rate']}%", str(u["not_audited"])]
+              for u in report["units_result"]], [80, 30, 34, 30])
+    skipped = [u for u in report["units_result"] if u["not_audited"]]
+    if skipped:
+        doc.set_font("SourceSans", "", 10)
+        for u in skipped:
+            reasons = "; ".join(u["not_audited_reasons"]) or "—"
+            doc.multi_cell(0, 5.5, tr("report.not_audited_line", unit=u["unit"], n=u["not_audited"], reasons=reasons),
+                           new_x="LMARGIN", new_y="NEXT")
     doc.section("3. " + tr("report.summary"))
     totals = {g: sum(c.get(g, 0) for c in report["counts"].values()) for g in GRADES}
     doc.grid([tr("field.unit"), *[tr(f"grade.{g}") for g in GRADES]],

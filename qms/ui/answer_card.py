@@ -100,8 +100,12 @@ def conflict_box() -> None:
 def _upload(au: int, item: int, key: str) -> None:
     files = st.session_state.get(key)
     files = files if isinstance(files, list) else [files] if files else []
+    done = st.session_state.setdefault("_uploaded_ids", set())
     errors = []
     for upload in files:
+        if upload.file_id in done:  # a rerun may hand the same file to the callback again: store it once
+            continue
+        done.add(upload.file_id)
         with db.session_scope(session.engine()) as s:
             try:
                 responses.attach(s, session.actor_id(), au, item, upload.name, upload.getvalue())

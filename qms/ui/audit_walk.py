@@ -59,7 +59,8 @@ def _navigator(rows: list[dict], current: str, by_group: dict[str, list[dict]]) 
             with st.expander(f"{group}. {titles[group]['title_' + lang()]} · {answered}/{len(members)}", expanded=here):
                 keys = [r["item_key"] for r in members]
                 marks = {r["item_key"]: "✓" if r["answer"]["version"] else "○" for r in members}
-                st.session_state[f"nav_{group}"] = current if here else None
+                if st.session_state.get(f"nav_{group}") != (current if here else None):
+                    st.session_state[f"nav_{group}"] = current if here else None
                 st.pills(t("audit_day.question"), keys, key=f"nav_{group}", label_visibility="collapsed",
                          format_func=lambda k, m=marks: f"{m[k]} {k}", on_change=_nav_picked, args=(f"nav_{group}",))
 
@@ -95,7 +96,8 @@ def walk(au: int, editable: bool) -> None:
         after = [k for k in pending if keys.index(k) > position] or pending
         labels = {r["item_key"]: f"{'✓' if r['answer']['version'] else '○'} {r['item_key']} — "
                                  f"{(r['text_' + lang()] or r['text_vi'])[:70]}" for r in rows}
-        st.session_state[PICKER] = key
+        if st.session_state.get(PICKER) != key:  # setting it unchanged would reset a half-typed search
+            st.session_state[PICKER] = key
         st.selectbox(t("audit_day.question"), keys, key=PICKER, format_func=lambda k: labels.get(k, k),
                      on_change=_picked, filter_mode="contains")
         clause = done["clauses"][row["clause"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qms.config import LANGUAGES
-from qms.ui import browser, session
+from qms.ui import browser, session, shell
 from qms.ui.i18n import lang, t
 from qms.ui.widgets import labeler, md_escape
 
@@ -28,6 +28,7 @@ def sidebar(me: dict) -> None:
         st.markdown(f"**{md_escape(me['full_name'])}**")
         st.caption(" · ".join(t(f"role.{r}") for r in me["roles"]))
         language_switch("lang_switch")
+        shell.install()
         if st.button(t("common.sign_out"), icon=":material/logout:", key="sign_out", width="stretch"):
             session.sign_out()
             if session.cookie_routes():

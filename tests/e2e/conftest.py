@@ -13,12 +13,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from qms import demo
+from tests.conftest import BACKENDS, PG_URL, build_demo, fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("QMS_CHROMIUM", "/usr/bin/chromium")
@@ -36,35 +39,72 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, sqlite_demo_template):
-    """The app served on a copy of the demo database; yields its base URL."""
+class Server(str):
+    """A running app server: its base URL, and the database it serves (tests read back what was typed)."""
+
+    db_url: str
+
+
+def _need_chromium() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is required in CI (apt-get install -y chromium)")
         pytest.skip(f"{CHROMIUM} not installed: apt-get install -y chromium")
+
+
+@contextmanager
+def serve(db_url: str, logs: Path) -> Iterator[Server]:
+    """`python -m qms serve` on `db_url` until the block ends."""
+    port = _free_port()
+    env = dict(os.environ, QMS_DATABASE_URL=db_url, QMS_LANG="vi")
+    log_path = logs / f"server-{port}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "qms", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        base = Server(f"http://127.0.0.1:{port}")
+        base.db_url = db_url
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.kill()
+            pytest.fail("server did not start: " + log_path.read_text())
+        try:
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, sqlite_demo_template):
+    """The app served on a copy of the demo database; yields its base URL."""
+    _need_chromium()
     path = tmp_path_factory.mktemp("e2e") / "demo.sqlite3"
     shutil.copy(sqlite_demo_template, path)
-    port = _free_port()
-    env = dict(os.environ, QMS_DATABASE_URL=f"sqlite:///{path}", QMS_LANG="vi")
-    log = open(path.parent / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "qms", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not start: " + (path.parent / "server.log").read_text())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with serve(f"sqlite:///{path}", path.parent) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """The app served on a demo database on the PostgreSQL test server."""
+    _need_chromium()
+    if not PG_URL:
+        pytest.skip("QMS_TEST_DATABASE_URL not set")
+    url = build_demo(fresh_pg_database("e2e"))
+    with serve(url, tmp_path_factory.mktemp("e2e-pg")) as base:
+        yield base
+
+
+@pytest.fixture(params=BACKENDS)
+def any_server(request) -> Server:
+    """The demo app on each backend (SQLite always, PostgreSQL when configured)."""
+    return request.getfixturevalue("server" if request.param == "sqlite" else "pg_server")
 
 
 @pytest.fixture(scope="session")

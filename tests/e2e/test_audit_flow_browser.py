@@ -29,6 +29,7 @@ def answer(page, result: str, evidence: str) -> None:
     page.get_by_label("Bằng chứng / ghi chép").fill(evidence)
     page.get_by_label("Bằng chứng / ghi chép").press("Tab")  # leaving the field saves it
     wait_for_app(page)
+    expect(page.get_by_text("Đã lưu", exact=True).first).to_be_visible()
 
 
 def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
@@ -70,7 +71,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     open_app(second, "/audit_day")
     choose(second, "Đơn vị đánh giá", "ĐGNB-2026-03 · Trung tâm Phục vụ hành chính công tỉnh")
     answer(second, "Phù hợp", "Đủ phiếu kiểm soát ở 5 hồ sơ")
-    second.get_by_role("button", name="Trang sau").click()
+    second.get_by_role("button", name="Câu sau").click()
     wait_for_app(second)
     answer(second, "KPH nhẹ", "2/10 hồ sơ trễ hạn không có phiếu xin lỗi")
     shot(second, "auditor2_audit_day_answer_768")
@@ -78,7 +79,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     wait_for_app(second)
     choose(second, "Đơn vị đánh giá", "ĐGNB-2026-03 · Trung tâm Phục vụ hành chính công tỉnh")
     expect(second.get_by_text("Đã ghi 2/2 câu hỏi")).to_be_visible()
-    choose(second, "Câu hỏi", "✓ E2 — Kết quả trả đúng hạn?")
+    expect(second.locator("strong").filter(has_text="E2")).to_be_visible()  # the reload kept the question
     second.get_by_role("button", name="Lập phát hiện").click()
     wait_for_app(second)
     second.get_by_role("tab", name="Phát hiện").click()
@@ -90,7 +91,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     open_app(lead, "/audit_day")
     choose(lead, "Đơn vị đánh giá", "ĐGNB-2026-03 · UBND phường Tân An")
     answer(lead, "Phù hợp", "Đạt")
-    lead.get_by_role("button", name="Câu chưa trả lời").click()
+    lead.get_by_role("button", name="Câu chưa trả lời tiếp theo").click()
     wait_for_app(lead)
     answer(lead, "Phù hợp", "Đúng hạn")
     lead.get_by_role("tab", name="Báo cáo (trưởng đoàn)").click()
