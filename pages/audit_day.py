@@ -34,11 +34,13 @@ unit_names = {i: f"{u['audit']} · {u['unit']} · {today_word if u['date'] == to
 
 
 def _unit_picked() -> None:
-    st.query_params.clear()
-    st.query_params["unit"] = str(st.session_state["audit_unit"])
+    if st.session_state["audit_unit"] in by_id:  # not a label left over from before a language switch
+        st.query_params.clear()
+        st.query_params["unit"] = str(st.session_state["audit_unit"])
 
 
-st.session_state["audit_unit"] = au
+if st.session_state.get("audit_unit") != au:
+    st.session_state["audit_unit"] = au
 st.selectbox(t("audit_day.pick_unit"), list(by_id), key="audit_unit", on_change=_unit_picked,
              format_func=lambda i: unit_names.get(i, str(i)))
 st.query_params["unit"] = str(au)

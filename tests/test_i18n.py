@@ -10,6 +10,7 @@ import pytest
 from qms import actions, findings, inbox, metrics, reviews, settings
 from qms.i18n import catalog, t
 from qms.models import AuditStatus, FindingStatus, Grade, Result, Role, UnitType
+from qms.ui.answer_texts import DRAFT_STATES
 from qms.ui.nav import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ def test_dynamic_keys_exist():
     dynamic += [f"result.{r}" for r in Result] + [f"result_short.{r}" for r in Result]
     dynamic += [f"review.{kind}.{name}" for name in reviews.SECTIONS for kind in ("section", "clause")]
     dynamic += [f"dashboard.age.{n}" for n in range(len(metrics.AGE_BUCKETS))]
+    dynamic += [f"audit_day.draft_{state}" for state in DRAFT_STATES]
     assert sorted(k for k in dynamic if k not in VI) == []
 
 

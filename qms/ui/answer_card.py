@@ -49,7 +49,7 @@ def sync(au: int, row: dict) -> None:
 def _save_result(au: int, item: int) -> None:
     """Widget callback: save the tapped result now, checked against the result the screen showed."""
     value = st.session_state.get(_result_key(au, item))
-    if value is None:  # a second tap on the chosen result deselects it: keep what is stored
+    if value not in RESULTS:  # deselected by a second tap, or a label from before a language switch: redraw
         st.session_state.pop(SHOWN, None)
         return
     with db.session_scope(session.engine()) as s:

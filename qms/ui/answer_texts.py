@@ -22,6 +22,7 @@ from qms.ui.i18n import error_text, t
 TEXT_FIELDS = ("evidence", "records_sampled", "interviewed")
 ROWS = {"evidence": 4, "records_sampled": 2, "interviewed": 2}
 ACKS_KEPT = 300
+DRAFT_STATES = ("typing", "saving", "saved", "offline", "held")  # what the line under the fields says
 
 _CSS = """
 .qms-answer-texts .qms-field { margin-bottom: 0.75rem; }
@@ -93,5 +94,5 @@ def answer_texts(user_id: int, au: int, row: dict, editable: bool) -> None:
             "values": {f: answer[f] for f in TEXT_FIELDS}, "acks": _acks(), "dropped": _dropped(),
             "fields": [{"name": f, "label": t(f"audit_day.{f}"), "hint": t(f"audit_day.{f}_hint"), "rows": ROWS[f]}
                        for f in TEXT_FIELDS],
-            "labels": {k: t(f"audit_day.draft_{k}") for k in ("typing", "saving", "saved", "offline", "held")}}
+            "labels": {k: t(f"audit_day.draft_{k}") for k in DRAFT_STATES}}
     _COMPONENT(key=key, data=data, on_save_change=partial(_on_save, key))

@@ -17,6 +17,7 @@ from qms.ui.widgets import empty
 
 REFRESH_SECONDS = 5  # answers saved by another auditor on the same unit appear within this
 PICKER = "answer_pick"
+KEYS = "_walk_keys"  # the question keys of the unit on screen
 
 
 def current_key(rows: list[dict]) -> str:
@@ -28,8 +29,11 @@ def current_key(rows: list[dict]) -> str:
     return next((r["item_key"] for r in rows if r["answer"]["version"] == 0), keys[0])
 
 
-def go(key: str) -> None:
-    st.query_params["q"] = key
+def go(key: str | None) -> None:
+    """Open a question. Streamlit sends a choice back as its label, so a label that changed since it was drawn
+    (○ became ✓) arrives as text that names no question: that is ignored, never guessed at."""
+    if key in st.session_state.get(KEYS, ()):
+        st.query_params["q"] = key
 
 
 def _picked() -> None:
@@ -66,8 +70,7 @@ def _navigator(rows: list[dict], current: str, by_group: dict[str, list[dict]]) 
 
 
 def _nav_picked(key: str) -> None:
-    if st.session_state.get(key):
-        go(st.session_state[key])
+    go(st.session_state.get(key))
 
 
 def walk(au: int, editable: bool) -> None:
@@ -90,12 +93,13 @@ def walk(au: int, editable: bool) -> None:
         if st.query_params.get("q") != key:
             st.query_params["q"] = key
         keys = [r["item_key"] for r in rows]
+        st.session_state[KEYS] = frozenset(keys)
         position = keys.index(key)
         row = rows[position]
         pending = [r["item_key"] for r in rows if r["answer"]["version"] == 0 and r["item_key"] != key]
         after = [k for k in pending if keys.index(k) > position] or pending
-        labels = {r["item_key"]: f"{'✓' if r['answer']['version'] else '○'} {r['item_key']} — "
-                                 f"{(r['text_' + lang()] or r['text_vi'])[:70]}" for r in rows}
+        # Stable labels: the picker's value travels as its label, which must not change when a question is answered.
+        labels = {r["item_key"]: f"{r['item_key']} — {(r['text_' + lang()] or r['text_vi'])[:70]}" for r in rows}
         if st.session_state.get(PICKER) != key:  # setting it unchanged would reset a half-typed search
             st.session_state[PICKER] = key
         st.selectbox(t("audit_day.question"), keys, key=PICKER, format_func=lambda k: labels.get(k, k),

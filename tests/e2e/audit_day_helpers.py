@@ -33,6 +33,11 @@ def fresh_unit(db_url: str, unit_code: str, auditors: tuple[str, ...] = ("audito
         return planning.plan_unit(s, people["isorep"], audit, unit_id, clock.today(), [people[a] for a in auditors])
 
 
+def audit_code(db_url: str, au: int) -> str:
+    with Session(db.get_engine(db_url)) as s:
+        return responses.context(s, au).audit.code
+
+
 def item_keys(db_url: str, au: int) -> list[str]:
     with Session(db.get_engine(db_url)) as s:
         return [r["item_key"] for r in responses.sheet(s, au)]
@@ -58,6 +63,9 @@ def on_screen(page) -> str:
 
 def pick_question(page, key: str) -> None:
     """Open a question through the searchable picker, typing its key as an auditor would."""
+    # Leaving a text field saves it, and that save redraws the picker: let it land before opening the list.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    wait_for_app(page)
     box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text("Câu hỏi", exact=True)).first
     box.click()
     page.keyboard.type(key)

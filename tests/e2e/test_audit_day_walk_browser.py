@@ -107,3 +107,41 @@ def test_twenty_questions_land_on_the_question_they_were_typed_on(browser, any_s
              if got[key][field] != value]
     assert not wrong, "\n".join(map(str, wrong))
     page.context.close()
+
+
+def test_two_taps_keyboard_shortcuts_and_the_tablet_sidebar(browser, server):
+    au = fresh_unit(server.db_url, "STC", auditors=("auditor",))
+    keys = item_keys(server.db_url, au)
+    desk = new_page(browser, server, width=1366)
+    sign_in(desk, "auditor")
+    open_app(desk, f"/audit_day?unit={au}")
+    assert on_screen(desk) == keys[0]
+    tap_result(desk, "conform")  # tap 1: saved at once
+    desk.get_by_role("button", name="Câu chưa trả lời tiếp theo").click()  # tap 2: the next open question
+    wait_for_app(desk)
+    assert on_screen(desk) == keys[1]
+    desk.keyboard.press("3")  # KPH nhẹ
+    expect(desk.locator(".st-key-answer_result_box").get_by_role("radio", name="KPH nhẹ", exact=True)).to_be_checked()
+    wait_for_app(desk)
+    desk.keyboard.press("n")
+    expect(desk.locator("strong").filter(has_text=keys[2])).to_be_visible()
+    wait_for_app(desk)
+    desk.keyboard.press("p")
+    expect(desk.locator("strong").filter(has_text=keys[1])).to_be_visible()
+    wait_for_app(desk)
+    got = stored(server.db_url, au)
+    assert (got[keys[0]]["result"], got[keys[1]]["result"]) == ("conform", "nc_minor")
+    shot(desk, "auditor_audit_day_1366")
+    desk.context.close()
+
+    tablet = new_page(browser, server, width=768)
+    sign_in(tablet, "auditor")
+    open_app(tablet, "/")
+    sidebar = tablet.locator("[data-testid='stSidebar']")
+    if sidebar.get_attribute("data-collapsed") != "false":
+        tablet.locator("[data-testid='stExpandSidebarButton']").click()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+    tablet.locator("[data-testid='stSidebarNavLink']").filter(has_text="Đánh giá tại đơn vị").click()
+    wait_for_app(tablet)
+    expect(sidebar).to_have_attribute("data-collapsed", "true")  # the page gets the whole tablet screen
+    tablet.context.close()
