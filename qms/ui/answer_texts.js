@@ -85,7 +85,7 @@ export default function (component) {
         const old = all[key];
         all[key] = { user: d.user, au: d.au, item: d.item, field: input.dataset.field, text: input.value,
                      base: old ? old.base : d.values[input.dataset.field], sent: old ? old.sent : undefined,
-                     nonce: nonce(), t: Date.now() };
+                     sentTexts: old ? old.sentTexts : [], nonce: nonce(), t: Date.now() };
         writeAll(all);
         paintStatus(st, "typing");
         clearTimeout(st.timer);
@@ -141,10 +141,16 @@ function flush(st) {
   const drafts = pending(st);
   if (!drafts.length || st.data.disabled) { paintStatus(st); return; }
   const all = readAll();
-  for (const [key, d] of drafts) all[key].sent = { nonce: d.nonce, text: d.text };
+  for (const [key, d] of drafts) {
+    // Every text sent may have reached the server even if its answer was lost (a reload, a dropped line):
+    // the server accepts any of them as what this draft was based on.
+    const texts = (d.sentTexts || []).filter((x) => x !== d.text).concat([d.text]).slice(-20);
+    all[key].sent = { nonce: d.nonce, text: d.text };
+    all[key].sentTexts = d.sentTexts = texts;
+  }
   writeAll(all);
   st.send("save", { drafts: drafts.map(([, d]) => ({ au: d.au, item: d.item, field: d.field, text: d.text,
-                                                     base: d.base, nonce: d.nonce })) });
+                                                     base: d.base, sent: d.sentTexts, nonce: d.nonce })) });
   paintStatus(st, navigator.onLine ? "saving" : "offline");
 }
 

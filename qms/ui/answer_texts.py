@@ -21,7 +21,7 @@ from qms.ui.i18n import error_text, t
 
 TEXT_FIELDS = ("evidence", "records_sampled", "interviewed")
 ROWS = {"evidence": 4, "records_sampled": 2, "interviewed": 2}
-ACKS_KEPT = 300
+ACKS_KEPT = 100  # enough for a burst of drafts; sent to the browser on every run
 DRAFT_STATES = ("typing", "saving", "saved", "offline", "held")  # what the line under the fields says
 
 _CSS = """
@@ -62,17 +62,25 @@ def _on_save(key: str) -> None:
     """Save each draft on the question it names; every draft is acknowledged, saved or refused."""
     drafts = ((st.session_state.get(key) or {}).get("save") or {}).get("drafts") or []
     acks = _acks()
-    for draft in drafts[:200]:
+    for draft in drafts[:ACKS_KEPT]:
         try:
             au, item, field = int(draft["au"]), int(draft["item"]), str(draft["field"])
             text, base, nonce = str(draft["text"]), str(draft.get("base") or ""), str(draft["nonce"])[:40]
+            sent = [str(x) for x in draft.get("sent") or []][:20]
         except (KeyError, TypeError, ValueError):
             continue
         if field not in TEXT_FIELDS:
             continue
         with db.session_scope(session.engine()) as s:
             try:
-                responses.save(s, session.actor_id(), au, item, {field: text}, bases={field: base})
+                try:
+                    responses.save(s, session.actor_id(), au, item, {field: text}, bases={field: base})
+                except responses.EditConflict as conflict:
+                    # What is stored is text this browser sent earlier, whose acknowledgement never came back:
+                    # the auditor's own keystrokes, not someone else's change.
+                    if conflict.theirs[field] not in sent:
+                        raise
+                    responses.save(s, session.actor_id(), au, item, {field: text}, bases={field: conflict.theirs[field]})
                 acks[nonce] = "ok"
                 st.session_state["_saved_at"] = True
             except responses.EditConflict as conflict:

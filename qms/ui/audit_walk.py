@@ -108,16 +108,17 @@ def walk(au: int, editable: bool) -> None:
         with st.container(border=True):
             card(au, row, editable, t("audit_day.clause_progress", clause=row["clause"], answered=clause["answered"],
                                       total=clause["total"]))
-        back, forward, jump = st.columns([1, 1, 2])
+        # The second tap of the common case gets the whole width, where a thumb finds it on a tablet.
+        with st.container(key="answer_next_open"):
+            st.button(t("audit_day.next_open"), disabled=not after, width="stretch", type="primary",
+                      on_click=go, args=(after[0] if after else key,), icon=":material/skip_next:")
+        back, forward = st.columns(2)
         with back.container(key="answer_prev"):
             st.button(t("audit_day.previous"), disabled=position == 0, on_click=go, args=(keys[max(position - 1, 0)],),
                       width="stretch", icon=":material/arrow_back:")
         with forward.container(key="answer_next"):
             st.button(t("audit_day.next"), disabled=position + 1 >= len(keys), on_click=go,
                       args=(keys[min(position + 1, len(keys) - 1)],), width="stretch", icon=":material/arrow_forward:")
-        with jump.container(key="answer_next_open"):
-            st.button(t("audit_day.next_open"), disabled=not after, width="stretch", type="primary",
-                      on_click=go, args=(after[0] if after else key,), icon=":material/skip_next:")
         st.caption(t("audit_day.shortcuts"))
         by_group: dict[str, list[dict]] = {}
         for r in rows:

@@ -9,7 +9,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.audit_day_helpers import EVIDENCE, RECORDS, audit_code, fresh_unit, on_screen, stored, tap_result
+from tests.e2e.audit_day_helpers import (EVIDENCE, RECORDS, audit_code, fresh_unit, item_keys, on_screen, stored,
+                                         tap_result)
 from tests.e2e.conftest import assert_no_exception, new_page, open_app, shot, sign_in, wait_for_app
 from tests.e2e.netcut import CuttableProxy
 
@@ -29,9 +30,9 @@ def _typed(db_url: str, au: int, key: str, field: str, text: str) -> bool:
     return stored(db_url, au).get(key, {}).get(field) == text
 
 
-def test_text_typed_while_the_connection_is_cut_is_saved_when_it_returns(browser, server):
-    au = fresh_unit(server.db_url, "SNNMT")
-    with CuttableProxy(int(server.rsplit(":", 1)[1])) as proxy:
+def test_text_typed_while_the_connection_is_cut_is_saved_when_it_returns(browser, own_server):
+    au = fresh_unit(own_server.db_url, "SNNMT")
+    with CuttableProxy(int(own_server.rsplit(":", 1)[1])) as proxy:
         context = browser.new_context(viewport={"width": 768, "height": 1000}, base_url=proxy.url)
         page = context.new_page()
         page.set_default_timeout(45_000)
@@ -51,40 +52,41 @@ def test_text_typed_while_the_connection_is_cut_is_saved_when_it_returns(browser
         expect(page.get_by_text("Mất kết nối: nội dung được giữ trên máy này")).to_be_visible()
         shot(page, "auditor2_audit_day_offline_768")
         time.sleep(3)
-        assert stored(server.db_url, au)[key]["evidence"] == "", "nothing can have reached the server"
+        assert stored(own_server.db_url, au)[key]["evidence"] == "", "nothing can have reached the server"
         proxy.restore()
         context.set_offline(False)
-        assert _until(lambda: _typed(server.db_url, au, key, "evidence", "Đã xem 5 hồ sơ cấp phép xây dựng quý III")
-                      and _typed(server.db_url, au, key, "records_sampled", "Số 012, 045"), 60), stored(server.db_url, au)
+        assert _until(lambda: _typed(own_server.db_url, au, key, "evidence", "Đã xem 5 hồ sơ cấp phép xây dựng quý III")
+                      and _typed(own_server.db_url, au, key, "records_sampled", "Số 012, 045"), 60), stored(own_server.db_url, au)
         wait_for_app(page)
         expect(page.get_by_label(EVIDENCE, exact=True)).to_have_value("Đã xem 5 hồ sơ cấp phép xây dựng quý III")
         assert_no_exception(page)
         context.close()
 
 
-def test_a_reload_before_the_save_keeps_the_text_and_the_question(browser, server):
-    au = fresh_unit(server.db_url, "SKHCN")
-    page = new_page(browser, server, width=768)
+def test_a_reload_before_the_save_keeps_the_text_and_the_question(browser, own_server):
+    au = fresh_unit(own_server.db_url, "SKHCN")
+    page = new_page(browser, own_server, width=768)
     sign_in(page, "auditor2")
     open_app(page, f"/audit_day?unit={au}")
+    key = item_keys(own_server.db_url, au)[1]
     page.get_by_role("button", name="Câu sau").click()
+    expect(page.locator("strong").filter(has_text=key)).to_be_visible()
     wait_for_app(page)
-    key = on_screen(page)
     tap_result(page, "observation")
     field = page.get_by_label(EVIDENCE, exact=True)
     field.click()
     field.press_sequentially("Sổ theo dõi chưa ghi ngày nhận")
     page.reload()  # at once: the pause that would have saved it never came
     wait_for_app(page)
-    assert on_screen(page) == key, "a reload comes back to the question, not to question 1"
+    expect(page.locator("strong").filter(has_text=key)).to_be_visible()  # the question, not question 1
     expect(page.get_by_label(EVIDENCE, exact=True)).to_have_value("Sổ theo dõi chưa ghi ngày nhận")
-    assert _until(lambda: _typed(server.db_url, au, key, "evidence", "Sổ theo dõi chưa ghi ngày nhận"))
+    assert _until(lambda: _typed(own_server.db_url, au, key, "evidence", "Sổ theo dõi chưa ghi ngày nhận"))
     page.context.close()
 
 
-def test_two_auditors_see_each_others_answers_without_a_reload(browser, server):
-    au = fresh_unit(server.db_url, "SXD", auditors=("auditor", "auditor2"))
-    first, second = new_page(browser, server, width=768), new_page(browser, server, width=1366)
+def test_two_auditors_see_each_others_answers_without_a_reload(browser, own_server):
+    au = fresh_unit(own_server.db_url, "SXD", auditors=("auditor", "auditor2"))
+    first, second = new_page(browser, own_server, width=768), new_page(browser, own_server, width=1366)
     sign_in(first, "auditor2")
     sign_in(second, "auditor")
     for page in (first, second):
@@ -102,21 +104,21 @@ def test_two_auditors_see_each_others_answers_without_a_reload(browser, server):
     first.get_by_label(EVIDENCE, exact=True).fill("3/10 hồ sơ trễ hạn (đếm lại)")
     first.get_by_label(EVIDENCE, exact=True).press("Tab")
     wait_for_app(first)
-    assert _typed(server.db_url, au, key, "evidence", "3/10 hồ sơ trễ hạn (đếm lại)")
+    assert _typed(own_server.db_url, au, key, "evidence", "3/10 hồ sơ trễ hạn (đếm lại)")
     second.get_by_label(EVIDENCE, exact=True).fill("2/10 hồ sơ trễ hạn, 1 hồ sơ thiếu phiếu")
     second.get_by_label(EVIDENCE, exact=True).press("Tab")
     expect(second.get_by_text("Giữ bản của tôi")).to_be_visible(timeout=15_000)
     shot(second, "auditor_audit_day_conflict_1366")
     second.get_by_role("button", name="Giữ bản của tôi").click()
     wait_for_app(second)
-    assert _until(lambda: _typed(server.db_url, au, key, "evidence", "2/10 hồ sơ trễ hạn, 1 hồ sơ thiếu phiếu"))
+    assert _until(lambda: _typed(own_server.db_url, au, key, "evidence", "2/10 hồ sơ trễ hạn, 1 hồ sơ thiếu phiếu"))
     expect(first.get_by_label(EVIDENCE, exact=True)).to_have_value("2/10 hồ sơ trễ hạn, 1 hồ sơ thiếu phiếu",
                                                                    timeout=15_000)
 
-    rep = new_page(browser, server, width=1366)  # the ISO secretary follows the field without reloading
+    rep = new_page(browser, own_server, width=1366)  # the ISO secretary follows the field without reloading
     sign_in(rep, "isorep")
     open_app(rep, "/audit_day")
-    row = rep.locator("[data-testid='stDataFrame'] tr").filter(has_text=audit_code(server.db_url, au))
+    row = rep.locator("[data-testid='stDataFrame'] tr").filter(has_text=audit_code(own_server.db_url, au))
     expect(row.locator("td").filter(has_text=re.compile(r"^1/170$"))).to_be_attached()
     first.get_by_role("button", name="Câu sau").click()
     wait_for_app(first)

@@ -18,10 +18,9 @@ pytestmark = pytest.mark.e2e
 RESULTS = ["conform", "conform", "conform", "nc_minor", "observation", "ofi", "na"]
 
 
-def _go(page, keys: list[str], target: str, rng: random.Random) -> None:
-    """Reach `target` the way an auditor would: Next / Previous when it is beside them, else the picker."""
-    here = keys.index(on_screen(page))
-    there = keys.index(target)
+def _go(page, keys: list[str], here: str, target: str, rng: random.Random) -> None:
+    """From `here`, reach `target` the way an auditor would: Next / Previous when it is beside them, else the picker."""
+    here, there = keys.index(here), keys.index(target)
     if there == here + 1 and rng.random() < 0.8:
         page.get_by_role("button", name="Câu sau").click()
         wait_for_app(page)
@@ -65,8 +64,11 @@ def test_twenty_questions_land_on_the_question_they_were_typed_on(browser, any_s
     open_app(page, f"/audit_day?unit={au}")
     expected: dict[str, dict] = {}
     order = rng.sample(keys, len(keys))
+    here = keys[0]  # the first question without an answer
+    expect(page.locator("strong").filter(has_text=here)).to_be_visible()
     for n, key in enumerate(order):
-        _go(page, keys, key, rng)
+        _go(page, keys, here, key, rng)
+        here = key
         result = rng.choice(RESULTS)
         tap_result(page, result)
         evidence = f"Câu {key}, lượt {n}: đã đối chiếu {rng.randint(2, 9)} hồ sơ với quy trình"
@@ -92,7 +94,8 @@ def test_twenty_questions_land_on_the_question_they_were_typed_on(browser, any_s
     shot(page, "auditor2_audit_day_walk_768")
 
     for key in rng.sample(order[:-1], 5):  # back to earlier questions: they show what is stored; edit one field
-        _go(page, keys, key, rng)
+        _go(page, keys, here, key, rng)
+        here = key
         _shows(page, expected[key])
         edited = expected[key]["evidence"] + " — bổ sung sau khi phỏng vấn"
         type_into(page, EVIDENCE, edited, leave=rng.random() < 0.5)
@@ -109,17 +112,17 @@ def test_twenty_questions_land_on_the_question_they_were_typed_on(browser, any_s
     page.context.close()
 
 
-def test_two_taps_keyboard_shortcuts_and_the_tablet_sidebar(browser, server):
-    au = fresh_unit(server.db_url, "STC", auditors=("auditor",))
-    keys = item_keys(server.db_url, au)
-    desk = new_page(browser, server, width=1366)
+def test_two_taps_keyboard_shortcuts_and_the_tablet_sidebar(browser, own_server):
+    au = fresh_unit(own_server.db_url, "STC", auditors=("auditor",))
+    keys = item_keys(own_server.db_url, au)
+    desk = new_page(browser, own_server, width=1366)
     sign_in(desk, "auditor")
     open_app(desk, f"/audit_day?unit={au}")
     assert on_screen(desk) == keys[0]
     tap_result(desk, "conform")  # tap 1: saved at once
     desk.get_by_role("button", name="Câu chưa trả lời tiếp theo").click()  # tap 2: the next open question
+    expect(desk.locator("strong").filter(has_text=keys[1])).to_be_visible()
     wait_for_app(desk)
-    assert on_screen(desk) == keys[1]
     desk.keyboard.press("3")  # KPH nhẹ
     expect(desk.locator(".st-key-answer_result_box").get_by_role("radio", name="KPH nhẹ", exact=True)).to_be_checked()
     wait_for_app(desk)
@@ -129,12 +132,12 @@ def test_two_taps_keyboard_shortcuts_and_the_tablet_sidebar(browser, server):
     desk.keyboard.press("p")
     expect(desk.locator("strong").filter(has_text=keys[1])).to_be_visible()
     wait_for_app(desk)
-    got = stored(server.db_url, au)
+    got = stored(own_server.db_url, au)
     assert (got[keys[0]]["result"], got[keys[1]]["result"]) == ("conform", "nc_minor")
     shot(desk, "auditor_audit_day_1366")
     desk.context.close()
 
-    tablet = new_page(browser, server, width=768)
+    tablet = new_page(browser, own_server, width=768)
     sign_in(tablet, "auditor")
     open_app(tablet, "/")
     sidebar = tablet.locator("[data-testid='stSidebar']")

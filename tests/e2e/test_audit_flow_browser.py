@@ -2,6 +2,10 @@
 
 import pytest
 from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from qms import db
+from qms.models import Audit
 
 from tests.e2e.conftest import (assert_no_exception, choose, choose_many, new_page, open_app, shot, sign_in,
                                 wait_for_app)
@@ -52,7 +56,9 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     wait_for_app(rep)
     assert_no_exception(rep)
     rep.get_by_role("tab", name="Các cuộc đánh giá").click()
-    choose(rep, "Đơn vị của cuộc đánh giá", "ĐGNB-2026-03 – Đánh giá TTHC đột xuất")
+    with Session(db.get_engine(server.db_url)) as s:  # other tests on this server may have numbered audits too
+        code = s.exec(select(Audit.code).where(Audit.title == "Đánh giá TTHC đột xuất")).one()
+    choose(rep, "Đơn vị của cuộc đánh giá", f"{code} – Đánh giá TTHC đột xuất")
     for unit, auditor in (("SNV – Sở Nội vụ", "Trần Văn Minh"), ("TTPVHCC – Trung tâm Phục vụ hành chính công tỉnh",
                                                               "Lê Thị Hồng Nhung"),
                           ("P-TANAN – UBND phường Tân An", "Trần Văn Minh")):
@@ -69,7 +75,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     second = new_page(browser, server, width=768)  # a tablet
     sign_in(second, "auditor2")
     open_app(second, "/audit_day")
-    choose(second, "Đơn vị đánh giá", "ĐGNB-2026-03 · Trung tâm Phục vụ hành chính công tỉnh")
+    choose(second, "Đơn vị đánh giá", f"{code} · Trung tâm Phục vụ hành chính công tỉnh")
     answer(second, "Phù hợp", "Đủ phiếu kiểm soát ở 5 hồ sơ")
     second.get_by_role("button", name="Câu sau").click()
     wait_for_app(second)
@@ -77,7 +83,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     shot(second, "auditor2_audit_day_answer_768")
     second.reload()  # nothing is lost on a reload
     wait_for_app(second)
-    choose(second, "Đơn vị đánh giá", "ĐGNB-2026-03 · Trung tâm Phục vụ hành chính công tỉnh")
+    choose(second, "Đơn vị đánh giá", f"{code} · Trung tâm Phục vụ hành chính công tỉnh")
     expect(second.get_by_text("Đã ghi 2/2 câu hỏi")).to_be_visible()
     expect(second.locator("strong").filter(has_text="E2")).to_be_visible()  # the reload kept the question
     second.get_by_role("button", name="Lập phát hiện").click()
@@ -89,7 +95,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     lead = new_page(browser, server)
     sign_in(lead, "auditor")
     open_app(lead, "/audit_day")
-    choose(lead, "Đơn vị đánh giá", "ĐGNB-2026-03 · UBND phường Tân An")
+    choose(lead, "Đơn vị đánh giá", f"{code} · UBND phường Tân An")
     answer(lead, "Phù hợp", "Đạt")
     lead.get_by_role("button", name="Câu chưa trả lời tiếp theo").click()
     wait_for_app(lead)
@@ -104,6 +110,6 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     expect(lead.get_by_text("Đã ban hành báo cáo; 1 phát hiện được đánh số và gửi đơn vị.")).to_be_visible()
     shot(lead, "auditor_report_issued_vi")
     open_app(lead, "/audit_day")  # the issued audit has left the auditor's open work
-    assert lead.get_by_text("ĐGNB-2026-03").count() == 0
+    assert lead.get_by_text(code).count() == 0
     for p in (rep, second, lead):
         p.context.close()
