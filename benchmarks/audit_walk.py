@@ -46,7 +46,9 @@ def main() -> None:
         idle(page)
         page.goto(f"/audit_day?unit={args.unit}")
         idle(page)
-        results = page.locator("[data-testid='stButtonGroup']").filter(has=page.get_by_text("Phù hợp", exact=True))
+        # The answer component; before it, Streamlit's own segmented control (to measure the old screen too).
+        results = page.locator(".qms-answer") if page.locator(".qms-answer").count() else \
+            page.locator("[data-testid='stButtonGroup']").filter(has=page.get_by_text("Phù hợp", exact=True))
         seconds, taps = [], 0
         for _ in range(args.questions):
             here = page.locator("strong").filter(has_text=KEY).first.inner_text()

@@ -155,3 +155,12 @@ def issued(session, org):
     completion.complete(session, org["lead"], org["audit"])
     completion.issue_report(session, org["lead"], org["audit"])
     return {"nc": ids[0], "obs": ids[1], "unit": unit}
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests first, longest first: under xdist they then run beside the unit tests instead of after them."""
+    def weight(item) -> int:
+        if item.get_closest_marker("e2e") is None and "/e2e/" not in str(item.fspath):
+            return 2
+        return 0 if "walk" in item.nodeid or "flow" in item.nodeid else 1
+    items.sort(key=weight)

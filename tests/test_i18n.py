@@ -10,7 +10,7 @@ import pytest
 from qms import actions, findings, inbox, metrics, reviews, settings
 from qms.i18n import catalog, t
 from qms.models import AuditStatus, FindingStatus, Grade, Result, Role, UnitType
-from qms.ui.answer_texts import DRAFT_STATES
+from qms.ui.answer_box import DRAFT_STATES
 from qms.ui.nav import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent

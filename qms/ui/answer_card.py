@@ -1,7 +1,6 @@
-"""One question on audit day: result, evidence, records, people, files — each saved the moment it changes.
+"""One question on audit day: the answer component, then files, photos and the finding to raise.
 
-The question on screen is named in the address (`?unit=…&q=…`), never inferred from a widget's value, and
-every field is drawn from what is stored each time a question is shown.
+The question on screen is named in the address (`?unit=…&q=…`), never inferred from a widget's value.
 """
 
 from __future__ import annotations
@@ -11,59 +10,34 @@ import streamlit as st
 from qms import attachments, db, findings, responses
 from qms import settings as org_settings
 from qms.errors import QMSError
-from qms.models import Result
 from qms.ui import session
-from qms.ui.answer_texts import TEXT_FIELDS, answer_texts, drop
-from qms.ui.i18n import error_text, lang, t
-from qms.ui.widgets import datetime_text, labeler, md_escape
+from qms.ui.answer_box import TEXT_FIELDS, answer_box, drop
+from qms.ui.i18n import error_text, t
+from qms.ui.widgets import datetime_text
 
-RESULTS = [r.value for r in Result]
+SHOWN = "_answer_shown"  # (audit unit, item, version) as the card last drew it
 GRADED = {"nc_major", "nc_minor", "observation", "ofi"}
-SHOWN = "_answer_shown"  # (audit unit, item, version, result) as the card last drew it
-
-
-def _result_key(au: int, item: int) -> str:
-    return f"ans_result_{au}_{item}"
-
-
-def shown_result(au: int, item: int) -> str | None:
-    shown = st.session_state.get(SHOWN)
-    return shown[3] if shown and shown[:2] == (au, item) else None
-
-
-def _remember(au: int, item: int, answer: dict) -> None:
-    st.session_state[SHOWN] = (au, item, answer["version"], answer["result"] if answer["version"] else None)
 
 
 def sync(au: int, row: dict) -> None:
-    """Draw the stored answer: on every new question, and whenever someone else saved a newer version."""
+    """Say so when someone else saved a newer version of the answer on screen (the component shows it)."""
     answer, shown = row["answer"], st.session_state.get(SHOWN)
-    if shown is not None and shown[:3] == (au, row["id"], answer["version"]):
-        return
-    if shown is not None and shown[:2] == (au, row["id"]) and answer["answered_by_id"] != session.actor_id():
+    if shown is not None and shown[:2] == (au, row["id"]) and shown[2] != answer["version"] \
+            and answer["answered_by_id"] != session.actor_id():
         st.session_state["_updated_by_other"] = answer["answered_by"]
-    st.session_state[_result_key(au, row["id"])] = answer["result"] if answer["version"] else None
-    _remember(au, row["id"], answer)
+    st.session_state[SHOWN] = (au, row["id"], answer["version"])
 
 
-def _save_result(au: int, item: int) -> None:
-    """Widget callback: save the tapped result now, checked against the result the screen showed."""
-    value = st.session_state.get(_result_key(au, item))
-    if value not in RESULTS:  # deselected by a second tap, or a label from before a language switch: redraw
-        st.session_state.pop(SHOWN, None)
-        return
-    with db.session_scope(session.engine()) as s:
-        try:
-            saved = responses.save(s, session.actor_id(), au, item, {"result": value},
-                                   bases={"result": shown_result(au, item)})
-        except responses.EditConflict as conflict:
-            st.session_state["_conflict"] = {"au": au, "item": item, "mine": conflict.mine, "theirs": conflict.theirs}
-            return
-        except QMSError as exc:
-            st.session_state["_answer_error"] = error_text(exc)
-            return
-    _remember(au, item, saved)
-    st.session_state["_saved_at"] = True
+def _on_screen(key: str) -> bool:
+    """Whether a tap on a control of question `key` is a tap on the question in the address.
+
+    While the page is redrawn for the next question the old question's buttons may still be on screen for a
+    moment; a tap there is refused rather than filed on a question the auditor has left.
+    """
+    if st.query_params.get("q") == key:
+        return True
+    st.session_state["_answer_error"] = t("audit_day.moved_on")
+    return False
 
 
 def _resolve(keep_mine: bool) -> None:
@@ -77,7 +51,6 @@ def _resolve(keep_mine: bool) -> None:
             except QMSError as exc:
                 st.session_state["_answer_error"] = error_text(exc)
     drop(conflict.get("nonce"))  # either way the browser's draft has been dealt with
-    st.session_state.pop(SHOWN, None)  # redraw from what is stored now
 
 
 def conflict_box() -> None:
@@ -97,8 +70,10 @@ def conflict_box() -> None:
         theirs.button(t("audit_day.keep_theirs"), on_click=_resolve, args=(False,), key="keep_theirs")
 
 
-def _upload(au: int, item: int, key: str) -> None:
+def _upload(au: int, item: int, item_key: str, key: str) -> None:
     files = st.session_state.get(key)
+    if not _on_screen(item_key):
+        return
     files = files if isinstance(files, list) else [files] if files else []
     done = st.session_state.setdefault("_uploaded_ids", set())
     errors = []
@@ -116,7 +91,9 @@ def _upload(au: int, item: int, key: str) -> None:
     st.session_state[f"_upload_round_{au}_{item}"] = st.session_state.get(f"_upload_round_{au}_{item}", 0) + 1
 
 
-def _raise_finding(response_id: int) -> None:
+def _raise_finding(response_id: int, item_key: str) -> None:
+    if not _on_screen(item_key):
+        return
     with db.session_scope(session.engine()) as s:
         try:
             st.session_state["_open_finding"] = findings.raise_from_response(s, session.actor_id(), response_id)
@@ -126,21 +103,9 @@ def _raise_finding(response_id: int) -> None:
 
 
 def card(au: int, row: dict, editable: bool, position: str) -> None:
-    """The question, its guidance one tap away, and the answer fields."""
+    """The question and its answer (one component), then who saved it, its files and the finding it may need."""
     sync(au, row)
-    field = lang()
-    text = row[f"text_{field}"] or row["text_vi"]
-    guidance = row[f"guidance_{field}"] or row["guidance_vi"]
-    st.markdown(f"**{md_escape(row['item_key'])}** · {md_escape(position)}")
-    st.text(text)
-    if guidance:
-        with st.expander(t("checklists.guidance"), icon=":material/lightbulb:"):
-            st.text(guidance)
-    with st.container(key="answer_result_box"):
-        st.segmented_control(t("audit_day.result"), RESULTS, key=_result_key(au, row["id"]),
-                             format_func=labeler("result_short"), on_change=_save_result, args=(au, row["id"]),
-                             disabled=not editable, width="stretch")
-    answer_texts(session.actor_id(), au, row, editable)
+    answer_box(session.actor_id(), au, row, editable, position)
     answer = row["answer"]
     if answer["version"]:
         st.caption(t("audit_day.saved_by", who=answer["answered_by"], at=datetime_text(answer["answered_at"])))
@@ -148,7 +113,7 @@ def card(au: int, row: dict, editable: bool, position: str) -> None:
         _files(au, row, answer["id"], editable)
         if editable and answer["result"] in GRADED:
             st.button(t("audit_day.raise_finding"), icon=":material/flag:", key=f"raise_{answer['id']}",
-                      on_click=_raise_finding, args=(answer["id"],))
+                      on_click=_raise_finding, args=(answer["id"], row["item_key"]))
     elif editable:
         st.caption(t("audit_day.files_after_answer"))
 
@@ -174,10 +139,11 @@ def _files(au: int, row: dict, response_id: int, editable: bool) -> None:
         with db.session_scope(session.engine()) as s:
             limit = org_settings.get(s, "upload_limit_mb")
         st.file_uploader(t("audit_day.attach"), accept_multiple_files=True, key=key, on_change=_upload,
-                         args=(au, row["id"], key), help=t("audit_day.upload_help", mb=limit))
+                         args=(au, row["id"], row["item_key"], key), help=t("audit_day.upload_help", mb=limit))
         if st.toggle(t("audit_day.camera"), key=f"cam_on_{au}_{row['id']}"):
             cam_key = f"cam_{au}_{row['id']}_{round_no}"
-            st.camera_input(t("audit_day.camera"), key=cam_key, on_change=_upload, args=(au, row["id"], cam_key),
+            st.camera_input(t("audit_day.camera"), key=cam_key, on_change=_upload,
+                            args=(au, row["id"], row["item_key"], cam_key),
                             label_visibility="collapsed")
 
 

@@ -74,7 +74,7 @@ def pick_question(page, key: str) -> None:
 
 
 def tap_result(page, result: str) -> None:
-    page.locator(".st-key-answer_result_box").get_by_role("radio", name=RESULT_LABELS[result], exact=True).click()
+    page.locator(".qms-answer").get_by_role("radio", name=RESULT_LABELS[result], exact=True).click()
     wait_for_app(page)
 
 

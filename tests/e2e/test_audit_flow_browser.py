@@ -27,8 +27,7 @@ clauses:
 
 
 def answer(page, result: str, evidence: str) -> None:
-    page.locator("[data-testid='stButtonGroup']").filter(has=page.get_by_text("Phù hợp", exact=True)) \
-        .get_by_text(result, exact=True).click()
+    page.locator(".qms-answer").get_by_role("radio", name=result, exact=True).click()
     wait_for_app(page)
     page.get_by_label("Bằng chứng / ghi chép").fill(evidence)
     page.get_by_label("Bằng chứng / ghi chép").press("Tab")  # leaving the field saves it
