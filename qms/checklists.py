@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, insert
@@ -85,7 +87,19 @@ def bundled_files() -> list[Path]:
 
 def load_bundled(session: Session) -> list[LoadResult]:
     """Load every file in checklists/; a bad file is reported and skipped, the good ones load."""
-    return [load_file(session, path) for path in bundled_files()]
+    results = []
+    for path in bundled_files():
+        stat = path.stat()
+        checklist, problems = _parsed_bundled(path, stat.st_mtime_ns, stat.st_size)
+        results.append(store(session, copy.deepcopy(checklist), path.name) if checklist is not None
+                       else LoadResult(path.name, "invalid", problems=problems))
+    return results
+
+
+@lru_cache(maxsize=16)
+def _parsed_bundled(path: Path, _mtime_ns: int, _size: int) -> tuple[dict | None, list[Problem]]:
+    """A bundled file parsed once per process and version of the file (every start and `init` loads them all)."""
+    return checklist_files.parse_file(path)
 
 
 def list_checklists(session: Session) -> list[dict]:

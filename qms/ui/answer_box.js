@@ -54,7 +54,8 @@ function installKeys() {
 function build(root, data, st) {
   const box = el("div", "qms-answer");
   const head = el("p", "qms-head");
-  head.append(el("strong", "", data.key), document.createTextNode(" · " + data.position));
+  const position = document.createTextNode("");
+  head.append(el("strong", "", data.key), position);
   box.append(head, el("p", "qms-question", data.text));
   if (data.guidance) {
     const details = el("details", "qms-guidance");
@@ -95,7 +96,7 @@ function build(root, data, st) {
   status.setAttribute("aria-live", "polite");
   box.append(status);
   root.append(box);
-  return { box, results, inputs, status };
+  return { box, position, results, inputs, status };
 }
 
 // A change becomes a draft in the outbox at once; a result is sent at once, text after a pause or on leaving.
@@ -160,6 +161,7 @@ export default function (component) {
 // The screen shows what is stored, unless this browser holds a newer draft of it.
 function paint(st, all) {
   const data = st.data;
+  st.position.textContent = " · " + data.position;
   const shownResult = (all[draftId(data, "result")] || {}).text ?? data.values.result;
   for (const [value, button] of Object.entries(st.results)) {
     const on = value === shownResult;

@@ -40,7 +40,7 @@ _CSS = """
 .qms-answer .qms-label, .qms-answer label { display: block; font-size: 0.875rem; margin-bottom: 0.25rem; }
 .qms-answer .qms-results { display: flex; flex-wrap: wrap; gap: 0.375rem; margin-bottom: 0.75rem; }
 .qms-answer .qms-result {
-  flex: 1 1 6.5rem; min-height: 2.75rem; font: inherit; font-size: 0.95rem; cursor: pointer; color: var(--st-text-color);
+  flex: 1 1 5rem; min-height: 2.75rem; font: inherit; font-size: 0.95rem; cursor: pointer; color: var(--st-text-color);
   background: var(--st-background-color); border: 1px solid var(--st-border-color, #ccc);
   border-radius: var(--st-button-radius, 0.5rem); padding: 0.25rem 0.5rem;
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
@@ -62,15 +63,28 @@ def on_screen(page) -> str:
 
 
 def pick_question(page, key: str) -> None:
-    """Open a question through the searchable picker, typing its key as an auditor would."""
-    # Leaving a text field saves it, and that save redraws the picker: let it land before opening the list.
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    wait_for_app(page)
+    """Open a question through the searchable picker, typing its key as an auditor would.
+
+    A redraw (a save landing, the live refresh) can close the open list under the finger; like a person, try
+    again. Where the tap lands is what the test checks, not that every tap reaches the list.
+    """
     box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text("Câu hỏi", exact=True)).first
-    box.click()
-    page.keyboard.type(key)
-    page.get_by_role("option", name=re.compile(re.escape(key) + " —")).first.click()
-    wait_for_app(page)
+    header = page.locator("strong").filter(has_text=key)
+    for _attempt in range(3):
+        # Leaving a text field saves it, and that save redraws the picker: let it land before opening the list.
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        wait_for_app(page)
+        box.click()
+        page.keyboard.type(key)
+        option = page.get_by_role("option", name=re.compile(re.escape(key) + " —")).first
+        try:
+            option.click(timeout=5_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        wait_for_app(page)
+        if header.count():
+            return
 
 
 def tap_result(page, result: str) -> None:

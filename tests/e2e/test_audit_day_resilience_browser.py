@@ -80,7 +80,8 @@ def test_a_reload_before_the_save_keeps_the_text_and_the_question(browser, own_s
     wait_for_app(page)
     expect(page.locator("strong").filter(has_text=key)).to_be_visible()  # the question, not question 1
     expect(page.get_by_label(EVIDENCE, exact=True)).to_have_value("Sổ theo dõi chưa ghi ngày nhận")
-    assert _until(lambda: _typed(own_server.db_url, au, key, "evidence", "Sổ theo dõi chưa ghi ngày nhận"))
+    assert _until(lambda: _typed(own_server.db_url, au, key, "evidence", "Sổ theo dõi chưa ghi ngày nhận"), 60), (
+        stored(own_server.db_url, au), page.evaluate("() => localStorage.getItem('qms.answerDrafts.v1')"))
     page.context.close()
 
 
