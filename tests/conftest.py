@@ -178,10 +178,21 @@ def issued(session, org):
     return {"nc": ids[0], "obs": ids[1], "unit": unit}
 
 
+# Seconds a browser test takes on a loaded 2-core machine (measured); the rest count as 20.
+_E2E_SECONDS = {"twenty_questions": 140, "plan_run_and_issue": 95, "plan_submitted": 60, "two_auditors": 50,
+                "reload_before": 30, "each_role": 22, "switch_to_english": 28, "management_review": 26}
+
+
 def pytest_collection_modifyitems(items):
-    """Browser tests first, longest first: under xdist they then run beside the unit tests instead of after them."""
-    def weight(item) -> int:
-        if item.get_closest_marker("e2e") is None and "/e2e/" not in str(item.fspath):
-            return 2
-        return 0 if "walk" in item.nodeid or "flow" in item.nodeid else 1
-    items.sort(key=weight)
+    """Share the browser tests between the two xdist workers by their measured length (run with --dist loadgroup).
+
+    Each browser test drives a server and Chromium, so two at once already fill both cores; left to xdist's
+    consecutive batches they all went to one worker and the run waited minutes for it.
+    """
+    load = {"browser-a": 0, "browser-b": 0}
+    browser = [item for item in items if item.get_closest_marker("e2e") is not None]
+    weight = {item.nodeid: next((v for k, v in _E2E_SECONDS.items() if k in item.nodeid), 20) for item in browser}
+    for item in sorted(browser, key=lambda i: -weight[i.nodeid]):
+        group = min(load, key=load.get)
+        load[group] += weight[item.nodeid]
+        item.add_marker(pytest.mark.xdist_group(group))
