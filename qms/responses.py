@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -160,13 +160,6 @@ def sheet(session: Session, audit_unit_id: int) -> list[dict]:
         .where(ChecklistItem.checklist_id == ctx.audit.checklist_id).order_by(ChecklistItem.position)).all()
     return [item.model_dump(exclude={"search_text"}) | {"answer": _as_dict(response, name or "")}
             for item, response, name in rows if item.clause in in_scope]
-
-
-def stamp(session: Session, audit_unit_id: int) -> tuple[int, int]:
-    """Changes whenever any answer of the unit is saved (count and sum of versions): a cheap "anything new?"."""
-    count, versions = session.exec(select(func.count(), func.coalesce(func.sum(Response.version), 0))
-                                   .where(Response.audit_unit_id == audit_unit_id)).one()
-    return int(count), int(versions)
 
 
 def mark_not_audited(session: Session, actor_id: int, audit_unit_id: int, reason: str) -> int:

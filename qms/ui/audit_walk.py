@@ -18,7 +18,6 @@ from qms.ui.widgets import empty
 REFRESH_SECONDS = 5  # answers saved by another auditor on the same unit appear within this
 PICKER = "answer_pick"
 KEYS = "_walk_keys"  # the question keys of the unit on screen
-STAMP = "_walk_stamp"  # the unit's answers as the walk last drew them (responses.stamp)
 
 
 def current_key(rows: list[dict]) -> str:
@@ -75,12 +74,11 @@ def _nav_picked(key: str) -> None:
 
 
 def walk(au: int, editable: bool) -> None:
-    """The walk of one unit; another auditor's answers appear without a reload (see `_watch`)."""
-    @st.fragment
+    """The walk of one unit, rerun every few seconds so another auditor's answers appear without a reload."""
+    @st.fragment(run_every=REFRESH_SECONDS)
     def body() -> None:
         with db.session_scope(session.engine()) as s:
             rows = responses.sheet(s, au)
-            st.session_state[STAMP] = responses.stamp(s, au)
         if st.session_state.pop("_rerun_app", False):
             st.rerun(scope="app")
         done = responses.progress(rows)
@@ -134,14 +132,3 @@ def walk(au: int, editable: bool) -> None:
                 st.button(t("audit_day.mark_rest_now", n=left), on_click=_mark_rest, args=(au,),
                           key="mark_rest")
     body()
-    _watch(au)
-
-
-@st.fragment(run_every=REFRESH_SECONDS)
-def _watch(au: int) -> None:
-    """Every few seconds, one small query: when an answer of the unit changed since the walk was drawn (another
-    auditor), redraw. Redrawing the whole walk on a timer instead would cost a tablet a full redraw every time."""
-    with db.session_scope(session.engine()) as s:
-        now = responses.stamp(s, au)
-    if st.session_state.get(STAMP) not in (None, now):
-        st.rerun(scope="app")
