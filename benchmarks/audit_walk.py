@@ -47,6 +47,7 @@ def main() -> None:
         page.goto(f"/audit_day?unit={args.unit}")
         idle(page)
         # The answer component; before it, Streamlit's own segmented control (to measure the old screen too).
+        page.wait_for_selector(".qms-answer, [data-testid='stButtonGroup']")
         results = page.locator(".qms-answer") if page.locator(".qms-answer").count() else \
             page.locator("[data-testid='stButtonGroup']").filter(has=page.get_by_text("Phù hợp", exact=True))
         seconds, taps = [], 0
