@@ -80,23 +80,27 @@ def serve(db_url: str, logs: Path) -> Iterator[Server]:
             proc.wait(timeout=20)
 
 
+@contextmanager
+def demo_server(tmp_path_factory, template: Path, name: str) -> Iterator[Server]:
+    """The app served on a fresh copy of the demo database."""
+    _need_chromium()
+    path = tmp_path_factory.mktemp(name) / "demo.sqlite3"
+    shutil.copy(template, path)
+    with serve(f"sqlite:///{path}", path.parent) as base:
+        yield base
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, sqlite_demo_template):
     """The app served on a copy of the demo database; yields its base URL."""
-    _need_chromium()
-    path = tmp_path_factory.mktemp("e2e") / "demo.sqlite3"
-    shutil.copy(sqlite_demo_template, path)
-    with serve(f"sqlite:///{path}", path.parent) as base:
+    with demo_server(tmp_path_factory, sqlite_demo_template, "e2e") as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory, sqlite_demo_template):
     """A server of the module's own, for tests that plan audits (they would renumber other tests' audits)."""
-    _need_chromium()
-    path = tmp_path_factory.mktemp("e2e-own") / "demo.sqlite3"
-    shutil.copy(sqlite_demo_template, path)
-    with serve(f"sqlite:///{path}", path.parent) as base:
+    with demo_server(tmp_path_factory, sqlite_demo_template, "e2e-own") as base:
         yield base
 
 
