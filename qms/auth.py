@@ -104,6 +104,12 @@ def revoke(session: Session, token: str | None) -> None:
         session.commit()
 
 
+def revoke_all(session: Session, user_id: int) -> None:
+    """End every session and ticket of a user (deactivation, password reset); the caller commits."""
+    session.exec(update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.used_at.is_(None))
+                 .values(used_at=clock.now()))
+
+
 def secret_key(session: Session) -> str:
     """QMS_SECRET_KEY, or a random key generated once and kept in the database."""
     key = os.environ.get("QMS_SECRET_KEY") or org_settings.get(session, "_secret_key")
