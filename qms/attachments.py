@@ -1,96 +1,36 @@
-"""Evidence files attached to an answer, a finding or an action: type from content, size limit, checksum."""
+"""Evidence files attached to an answer, a finding or an action: allowed kind, size limit, checksum."""
 
 from __future__ import annotations
 
-import codecs
 import hashlib
-import io
 import unicodedata
-import zipfile
 
 from sqlmodel import Session, select
 
-from qms import changelog, clock, settings
+from qms import changelog, clock, filetypes, settings
 from qms.errors import NotFound, ValidationError
+# Re-exported: callers and tests know the file kinds by these names.
+from qms.filetypes import ALLOWED, IMAGE_TYPES, sniff  # noqa: F401
 from qms.models import ActionItem, Attachment, Finding, Response
 from qms.text import nfc
 
-JPEG, PNG, GIF, WEBP = "image/jpeg", "image/png", "image/gif", "image/webp"
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-TEXT = "text/plain"
-
-IMAGE_TYPES = frozenset({JPEG, PNG, GIF, WEBP})
-ALLOWED = frozenset(IMAGE_TYPES | {PDF, DOCX, XLSX, PPTX, TEXT})
-
-_OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
 _OWNERS = {"response_id": Response, "finding_id": Finding, "action_item_id": ActionItem}
 _MAX_NAME = 255
+# Removed from names. Cc: PostgreSQL refuses NUL and line breaks would split a Content-Disposition header.
+# Cf: invisible, and bidi overrides show "report\u202etxt.exe" as "reportexe.txt". Zl/Zp: line breaks too.
+# Cs: a lone surrogate cannot be encoded for the database.
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 _MIB = 1024 * 1024
 # Columns for listing: everything but the bytes, so a list never loads the files themselves.
 _META = (Attachment.id, Attachment.name, Attachment.mime, Attachment.size, Attachment.sha256, Attachment.uploaded_at)
 
 
-def _ooxml(data: bytes) -> str | None:
-    """The Office Open XML type of a zip archive, or None."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()  # reads the central directory only, nothing is decompressed
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError):
-        return None
-    if "[Content_Types].xml" not in names:
-        return None
-    for prefix, mime in _OOXML_PARTS:
-        if any(n.startswith(prefix) for n in names):
-            return mime
-    return None
-
-
-def _is_text(data: bytes) -> bool:
-    """True for valid UTF-8 without NUL bytes."""
-    if b"\x00" in data:
-        return False
-    # Decoded in slices so a large upload is not copied into one huge str just to be validated.
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(view), _MIB):
-            decoder.decode(view[start:start + _MIB])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def sniff(data: bytes) -> str | None:
-    """The MIME type decided from the bytes (never the file name), or None if not an allowed type."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return GIF
-    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return WEBP
-    if data.startswith(b"%PDF-"):
-        return PDF
-    # Only a zip from its first byte counts: zipfile would also find an archive appended to an executable.
-    if data.startswith(b"PK\x03\x04"):
-        return _ooxml(data)
-    if data and _is_text(data):
-        return TEXT
-    return None
-
-
 def _clean_name(name: str) -> str:
-    """The base name, NFC, without control characters, at most 255 characters (extension kept)."""
+    """The base name, NFC, without control or format characters, at most 255 characters (extension kept)."""
     value = nfc(name)
     # Browsers on Windows may send "C:\\dir\\file"; both separators are path components.
     value = value.replace("\\", "/").rsplit("/", 1)[-1]
-    # PostgreSQL refuses NUL in text, and line breaks would split a Content-Disposition header.
-    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
+    value = "".join(ch for ch in value if unicodedata.category(ch) not in _UNSEEN).strip()
     if value in {".", ".."}:
         return ""
     if len(value) > _MAX_NAME:
@@ -133,9 +73,7 @@ def add(session: Session, actor_id: int | None, name: str, data: bytes, *, respo
     limit = int(settings.get(session, "upload_limit_mb"))
     if len(data) > limit * _MIB:
         raise ValidationError("error.upload_too_large", name=clean, mb=limit)
-    mime = sniff(data)
-    if mime not in ALLOWED:
-        raise ValidationError("error.upload_type", name=clean)
+    mime = filetypes.identify(clean, data)
     row = Attachment(name=clean, mime=mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
                      uploaded_by_id=actor_id, uploaded_at=clock.now(), **{column: owner_id})
     session.add(row)

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from qms import attachments, checklists, settings
+from qms import attachments, checklists, filetypes, settings
 from qms.errors import NotFound, ValidationError
+from qms.i18n import t
 from qms.models import (Attachment, Audit, AuditProgramme, AuditUnit, ChangeLog, ChecklistItem, Response,
                         Unit)
 
@@ -55,6 +56,28 @@ def _zip(**files: str) -> bytes:
 DOCX = _ooxml("word/document.xml")
 XLSX = _ooxml("xl/workbook.xml")
 PPTX = _ooxml("ppt/presentation.xml")
+
+
+def _office(part: str, *extra: str) -> bytes:
+    """An Office file whose archive also carries the `extra` members."""
+    files = {"[Content_Types].xml": "<Types/>", "_rels/.rels": "<Relationships/>", part: "<root/>"}
+    return _zip(**files, **{name: "MZ" for name in extra})
+
+
+def _ftyp(major: bytes, *compatible: bytes) -> bytes:
+    body = major + b"\x00\x00\x00\x00" + b"".join(compatible)
+    return struct.pack(">I", 8 + len(body)) + b"ftyp" + body + struct.pack(">I", 8) + b"free"
+
+
+HEIC = _ftyp(b"heic", b"mif1", b"heic")  # what an iPhone writes
+HEIF = _ftyp(b"mif1", b"mif1", b"heic")
+MP4 = _ftyp(b"isom", b"isom", b"mp41")  # the same box structure, but a video
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+BAT = b"@echo off\r\ndel /q %USERPROFILE%\\Documents\\*\r\n"
+ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 9
+MACHO = b"\xcf\xfa\xed\xfe\x07\x00\x00\x01"
+TEXT = "Biên bản họp ngày 05/11\nĐã kiểm tra hồ sơ.\n".encode()
 
 
 @pytest.fixture
@@ -121,31 +144,144 @@ def test_text_split_across_decode_slices_is_still_text():
     assert attachments.sniff(data[:MIB]) is None  # a truncated multi-byte character is not valid UTF-8
 
 
-def test_svg_is_text_not_an_image():
+def test_svg_is_not_recognised_as_anything():
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-    assert attachments.sniff(svg) == "text/plain" and "text/plain" not in attachments.IMAGE_TYPES
+    assert attachments.sniff(svg) is None
+
+
+@pytest.mark.parametrize("name,data,mime", [
+    ("ảnh hiện trường.jpg", JPEG, "image/jpeg"),
+    ("IMG_0001.JPEG", JPEG, "image/jpeg"),
+    ("image.jpg", JPEG, "image/jpeg"),  # the name st.camera_input gives
+    ("So-do.PNG", _png(), "image/png"),
+    ("a.gif", GIF, "image/gif"),
+    ("a.webp", WEBP, "image/webp"),
+    ("IMG_0002.HEIC", HEIC, "image/heic"),
+    ("anh.heif", HEIF, "image/heif"),
+    ("anh.heic", HEIF, "image/heif"),
+    ("Biên bản.pdf", PDF, "application/pdf"),
+    ("Kế hoạch.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("Số liệu.XLSX", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Báo cáo.pptx", PPTX, "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ("ghi chú.txt", TEXT, "text/plain"),
+    ("so-lieu.csv", "mã,tên\n1,Sở KH&CN\n".encode(), "text/plain"),
+    ("ghi chú.txt", "\ufeff  <5 năm> là thời hạn lưu\n".encode(), "text/plain"),  # "<" opening no tag is text
+])
+def test_allowed_kind_with_matching_extension_is_identified(name, data, mime):
+    assert filetypes.identify(name, data) == mime
+    assert mime in attachments.ALLOWED
+
+
+@pytest.mark.parametrize("name,data", [
+    ("trang.html", HTML),
+    ("trang.htm", HTML),
+    ("ghi-chu.txt", HTML),
+    ("ghi-chu.txt", b"\xef\xbb\xbf \r\n\t<HTML><body>x</body></html>"),
+    ("ghi-chu.txt", b"<script>alert(1)</script>"),
+    ("ghi-chu.txt", b" \n" * 100 + b"<body onload=alert(1)>"),
+    ("ghi-chu.txt", b"<iframe src=//example.invalid>"),
+    ("ghi-chu.txt", b'<?xml version="1.0"?><svg/>'),
+    ("so-do.svg", SVG),
+    ("so-do.txt", SVG),
+    ("xoa.bat", BAT),
+    ("bien-ban.pdf.bat", BAT),
+    ("bien-ban.pdf.bat", PDF),
+    ("x.cmd", BAT),
+    ("x.js", b"alert(1)\n"),
+    ("x.vbs", b"MsgBox 1\n"),
+    ("x.ps1", b"Remove-Item C:\\ -Recurse\n"),
+    ("x.exe", b"hello\n"),
+    ("x.sh", b"echo hello\n"),
+    ("chay.txt", b"#!/bin/sh\nrm -rf ~\n"),
+    ("photo.jpg", EXE),
+    ("x.txt", ELF),
+    ("x.txt", MACHO),
+    ("report.pdf", _png()),  # a photo renamed .pdf
+    ("photo.png", JPEG),
+    ("photo.jpg", HEIC),
+    ("video.heic", MP4),
+    ("report.docx", XLSX),
+    ("report.pdf", DOCX),
+    ("README", b"hello"),  # no extension: nothing to match the content against
+    ("x.", b"hello"),
+    ("x.docx", _office("word/document.xml", "payload/setup.exe")),
+    ("x.docx", _office("word/document.xml", "word/vbaProject.bin")),
+    ("x.docm", _office("word/document.xml", "word/vbaProject.bin")),
+    ("x.xlsx", _office("xl/workbook.xml", "xl/VBAPROJECT.BIN")),
+    ("x.xlsx", _office("xl/workbook.xml", "xl/macrosheets/sheet1.xml")),  # Excel 4.0 macros need no VBA part
+    ("x.pptx", _office("ppt/presentation.xml", "ppt/media/RUN.JS")),
+    ("x.docx", _office("word/document.xml", "setup.exe.")),  # Windows drops trailing dots when extracting
+])
+def test_disallowed_or_mismatched_upload_is_refused_naming_the_allowed_kinds(name, data):
+    with pytest.raises(ValidationError) as err:
+        filetypes.identify(name, data)
+    assert err.value.key == "error.upload_type"
+    assert err.value.params == {"name": name, "kinds": filetypes.KINDS}
+
+
+@pytest.mark.parametrize("ext", ["exe", "dll", "bat", "cmd", "com", "scr", "js", "vbs", "ps1", "msi", "jar", "sh"])
+def test_office_file_carrying_an_executable_or_script_is_refused(ext):
+    assert filetypes.sniff(_office("word/document.xml", f"word/embeddings/payload.{ext}")) is None
+    assert filetypes.sniff(_office("word/document.xml", f"PAYLOAD.{ext.upper()}")) is None
+    assert filetypes.sniff(_office("word/document.xml", f"word/media/image.{ext}.png")) is not None
+
+
+def test_the_allowed_kinds_are_named_once_for_the_message_and_the_picker():
+    assert filetypes.UPLOAD_EXTENSIONS == ("jpg", "jpeg", "png", "heic", "heif", "webp", "gif", "pdf", "docx", "xlsx",
+                                           "pptx", "txt", "csv")
+    assert filetypes.KINDS == ", ".join("." + ext for ext in filetypes.UPLOAD_EXTENSIONS)
+    assert attachments.IMAGE_TYPES == {"image/jpeg", "image/png", "image/gif", "image/webp"}
+    for lang, words in (("vi", ("ảnh", "Word", "Excel", "PowerPoint", "văn bản")),
+                        ("en", ("image", "Word", "Excel", "PowerPoint", "text"))):
+        text = t("error.upload_type", lang, name="xoa.bat", kinds=filetypes.KINDS)
+        assert "xoa.bat" in text and ".heic" in text and ".pptx" in text
+        assert all(word in text for word in words)
 
 
 def test_add_stores_file_with_checksum_and_changelog(session, admin_id, responses):
     data = _png()
-    info = attachments.add(session, admin_id, "report.pdf", data, response_id=responses[0])
-    assert info["mime"] == "image/png" and info["is_image"]  # the name's extension is ignored
+    info = attachments.add(session, admin_id, "report.png", data, response_id=responses[0])
+    assert info["mime"] == "image/png" and info["is_image"]
     assert info["size"] == len(data) and info["sha256"] == hashlib.sha256(data).hexdigest()
-    assert info["name"] == "report.pdf" and info["uploaded_at"].tzinfo is not None
+    assert info["name"] == "report.png" and info["uploaded_at"].tzinfo is not None
     assert "data" not in info
-    assert attachments.content(session, info["id"]) == ("report.pdf", "image/png", data)
+    assert attachments.content(session, info["id"]) == ("report.png", "image/png", data)
     row = session.get(Attachment, info["id"])
     assert row.response_id == responses[0] and row.finding_id is None and row.uploaded_by_id == admin_id
     log = session.exec(select(ChangeLog).where(ChangeLog.entity == "attachment")).one()
-    assert (log.entity_id, log.field, log.old, log.new, log.user_id) == (info["id"], "name", None, "report.pdf",
+    assert (log.entity_id, log.field, log.old, log.new, log.user_id) == (info["id"], "name", None, "report.png",
                                                                          admin_id)
 
 
 def test_renamed_executable_is_refused(session, admin_id, responses):
     with pytest.raises(ValidationError) as err:
         attachments.add(session, admin_id, "photo.jpg", EXE, response_id=responses[0])
-    assert err.value.key == "error.upload_type" and err.value.params == {"name": "photo.jpg"}
+    assert err.value.key == "error.upload_type"
+    assert err.value.params == {"name": "photo.jpg", "kinds": filetypes.KINDS}
     assert _stored(session) == ([], [])
+
+
+@pytest.mark.parametrize("name,data", [
+    ("trang.html", HTML),
+    ("so-do.svg", SVG),
+    ("xoa.bat", BAT),
+    ("bien-ban.pdf.bat", BAT),
+    ("report.pdf", _png()),
+    ("ke-hoach.docx", _office("word/document.xml", "setup.exe")),
+    ("ke-hoach.docx", _office("word/document.xml", "word/vbaProject.bin")),
+])
+def test_observed_disguises_are_refused_and_nothing_stored(session, admin_id, responses, name, data):
+    with pytest.raises(ValidationError) as err:
+        attachments.add(session, admin_id, name, data, response_id=responses[0])
+    assert err.value.key == "error.upload_type" and err.value.params["name"] == name
+    assert _stored(session) == ([], [])
+
+
+def test_heic_photo_is_stored_and_offered_as_a_download(session, admin_id, responses):
+    info = attachments.add(session, admin_id, "IMG_0002.HEIC", HEIC, response_id=responses[0])
+    assert (info["name"], info["mime"], info["is_image"]) == ("IMG_0002.HEIC", "image/heic", False)
+    row = session.get(Attachment, info["id"])
+    assert (row.mime, bytes(row.data)) == ("image/heic", HEIC)
 
 
 def test_size_limit_is_inclusive(session, admin_id, responses):
@@ -194,6 +330,29 @@ def test_path_components_and_control_characters_are_stripped(session, admin_id, 
     assert info["name"] == stored
     session.expire_all()
     assert session.get(Attachment, info["id"]).name == stored
+
+
+@pytest.mark.parametrize("given,stored", [
+    ("bien\u202eban.txt", "bienban.txt"),  # right-to-left override
+    ("\u202aa\u202b\u202cb\u202d.txt", "ab.txt"),
+    ("\u2066ghi\u2069 chú\u2067\u2068.txt", "ghi chú.txt"),
+    ("a\u200bb\u200c\u200dc\ufeff\u00ad\u2060.txt", "abc.txt"),  # zero-width, BOM, soft hyphen, word joiner
+    ("dòng\u2028mới\u2029.txt", "dòngmới.txt"),
+    ("a\ud800b.txt", "ab.txt"),  # a lone surrogate cannot be encoded for the database
+])
+def test_format_characters_are_stripped_from_names(session, admin_id, responses, given, stored):
+    info = attachments.add(session, admin_id, given, b"hello", response_id=responses[0])
+    assert info["name"] == stored
+    session.expire_all()
+    assert session.get(Attachment, info["id"]).name == stored
+
+
+@pytest.mark.parametrize("data", [b"hello", EXE])
+def test_right_to_left_override_cannot_disguise_the_extension(session, admin_id, responses, data):
+    with pytest.raises(ValidationError) as err:  # shown as "hoso-exe.txt", really "hoso-txt.exe"
+        attachments.add(session, admin_id, "hoso-\u202etxt.exe", data, response_id=responses[0])
+    assert err.value.key == "error.upload_type" and err.value.params["name"] == "hoso-txt.exe"
+    assert _stored(session) == ([], [])
 
 
 def test_nfd_name_is_stored_nfc(session, admin_id, responses):
