@@ -27,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--user", default="auditor2")
-    parser.add_argument("--password", default="demo-2026")
+    parser.add_argument("--password", default="demo-qms-2026")
     parser.add_argument("--unit", type=int, required=True, help="the audit unit's id")
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--evidence", action="store_true", help="also type a line of evidence on each question")

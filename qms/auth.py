@@ -52,7 +52,7 @@ def authenticate(session: Session, username: str, password: str) -> int:
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = passwords.rehash(password)
     session.add(user)
     session.commit()
     return user.id

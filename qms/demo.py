@@ -19,7 +19,7 @@ from qms.models import (ActionItem, Audit, AuditProgramme, AuditStatus, AuditTea
                         AuditUnitAuditor, ChecklistClause, ChecklistItem, CorrectiveAction, Finding, ManagementReview,
                         FindingStatus, Response, Result, Role, Unit, UnitType, User, UserRole, UserUnit)
 
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "demo-qms-2026"
 ISO_CHECKLIST = "tcvn-iso-9001-2015"
 CHUNK = 20_000
 

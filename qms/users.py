@@ -81,7 +81,7 @@ def create_user(session: Session, actor_id: int | None, username: str, full_name
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
         raise ValidationError("error.username_taken", username=username)
     _check_roles_units(session, roles, unit_ids)
-    user = User(username=username, full_name=full_name, password_hash=passwords.hash_password(password),
+    user = User(username=username, full_name=full_name, password_hash=passwords.hash_password(password, username),
                 email=_clean_email(email), language=language if language in LANGUAGES else "vi",
                 created_at=clock.now())
     session.add(user)
@@ -140,7 +140,7 @@ def reset_password(session: Session, actor_id: int | None, user_id: int, new_pas
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user_missing")
-    user.password_hash = passwords.hash_password(new_password)
+    user.password_hash = passwords.hash_password(new_password, user.username)
     user.failed_logins, user.locked_until = 0, None
     session.add(user)
     changelog.record(session, "user", user_id, actor_id, {"password": ("***", "reset")})

@@ -126,7 +126,7 @@ def make_user(session):
     from qms import users
 
     def make(username: str, *roles: str, unit_ids: list[int] | None = None) -> int:
-        return users.create_user(session, None, username, username.title(), "password-123", list(roles), unit_ids)
+        return users.create_user(session, None, username, username.title(), "test-pass-2026", list(roles), unit_ids)
     return make
 
 

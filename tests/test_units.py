@@ -60,7 +60,7 @@ def test_delete_refused_when_unit_has_records(session, admin_id):
         units.delete_unit(session, admin_id, parent)
     assert err.value.key == "error.unit_has_records"
     lonely = units.create_unit(session, admin_id, "L", "Lẻ")
-    users.create_user(session, admin_id, "head", "Head", "password-123", [Role.auditee], [lonely])
+    users.create_user(session, admin_id, "head", "Head", "test-pass-2026", [Role.auditee], [lonely])
     with pytest.raises(ValidationError):
         units.delete_unit(session, admin_id, lonely)
     empty = units.create_unit(session, admin_id, "E", "Trống")

@@ -1,7 +1,7 @@
 import pytest
 from sqlmodel import select
 
-from qms import units, users
+from qms import passwords, units, users
 from qms.errors import PermissionDenied, ValidationError
 from qms.models import Role, User
 
@@ -17,12 +17,12 @@ def test_create_user_hashes_password_and_links(session, admin_id):
 
 
 @pytest.mark.parametrize("username,password,roles,key", [
-    ("ab", "password-1", ["viewer"], "error.username_invalid"),
-    ("người", "password-1", ["viewer"], "error.username_invalid"),
+    ("ab", "pass-word-1", ["viewer"], "error.username_invalid"),
+    ("người", "pass-word-1", ["viewer"], "error.username_invalid"),
     ("okname", "short", ["viewer"], "error.password_too_short"),
-    ("okname", "password-1", [], "error.roles_required"),
-    ("okname", "password-1", ["boss"], "error.role_invalid"),
-    ("okname", "password-1", ["auditee"], "error.auditee_needs_unit"),
+    ("okname", "pass-word-1", [], "error.roles_required"),
+    ("okname", "pass-word-1", ["boss"], "error.role_invalid"),
+    ("okname", "pass-word-1", ["auditee"], "error.auditee_needs_unit"),
 ])
 def test_bad_input_refused_and_nothing_saved(session, admin_id, username, password, roles, key):
     with pytest.raises(ValidationError) as err:
@@ -33,7 +33,7 @@ def test_bad_input_refused_and_nothing_saved(session, admin_id, username, passwo
 
 def test_duplicate_username(session, admin_id):
     with pytest.raises(ValidationError) as err:
-        users.create_user(session, admin_id, "ADMIN", "Other", "password-1", ["viewer"])
+        users.create_user(session, admin_id, "ADMIN", "Other", "pass-word-1", ["viewer"])
     assert err.value.key == "error.username_taken"
 
 
@@ -55,7 +55,7 @@ def test_admin_cannot_lock_themselves_out(session, admin_id):
 def test_non_admin_cannot_manage_users(session, make_user):
     rep = make_user("rep", Role.iso_rep)
     with pytest.raises(PermissionDenied):
-        users.create_user(session, rep, "newbie", "New", "password-1", ["viewer"])
+        users.create_user(session, rep, "newbie", "New", "pass-word-1", ["viewer"])
     with pytest.raises(PermissionDenied):
         users.list_users(session, rep)
 
@@ -73,3 +73,29 @@ def test_first_admin_only_on_empty_database(session):
     assert users.profile(session, uid)["roles"] == ["admin"]
     with pytest.raises(ValidationError):
         users.create_first_admin(session, "root2", "Second", "long-password")
+
+
+@pytest.mark.parametrize("password,key", [
+    ("12345678", "error.password_too_short"),
+    ("password", "error.password_too_short"),
+    ("123456789", "error.password_too_short"),
+    (" " * 12, "error.password_blank"),
+    ("\t \u00a0" * 4, "error.password_blank"),
+    ("Nguyen.Van.An", "error.password_is_username"),
+    ("1234567890", "error.password_common"),
+    ("QWERTYUIOP", "error.password_common"),
+    ("iloveyou12", "error.password_common"),
+    ("Password2026!", "error.password_common"),  # a listed password dressed with digits is still that password
+    ("2026@anhyeuem", "error.password_common"),
+])
+def test_weak_passwords_refused(session, admin_id, password, key):
+    with pytest.raises(ValidationError) as err:
+        users.create_user(session, admin_id, "nguyen.van.an", "An", password, ["viewer"])
+    assert err.value.key == key
+    assert session.exec(select(User.username)).all() == ["admin"]
+
+
+def test_a_long_phrase_is_accepted():
+    for password in ("hoa sen nở muộn", "Sở-KHCN-phòng-2", "correct-horse"):
+        passwords.check_strength(password, "nguyen.van.an")
+    assert passwords.MIN_LENGTH == 10 and len(passwords.common_passwords()) > 10_000

@@ -68,7 +68,7 @@ def test_create_user_deactivate_and_reset_password(writable_demo_url):
     by_label(at.text_input, "Mật khẩu").input("ngan")
     by_label(at.multiselect, "Vai trò").select("viewer")
     by_label(at.button, "Tạo mới").click().run()
-    assert texts(at) == ["Mật khẩu phải có ít nhất 8 ký tự."]
+    assert texts(at) == ["Mật khẩu phải có ít nhất 10 ký tự."]
     by_label(at.text_input, "Mật khẩu").input("mat-khau-moi")
     by_label(at.button, "Tạo mới").click().run()
     at.run()
