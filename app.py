@@ -14,7 +14,12 @@ if me is None:
     # The sign-in page shares the home page's address, so the rerun after sign-in lands on "My work".
     page = st.navigation([st.Page("pages/signin.py", title=t("nav.signin"), icon=":material/login:",
                                   url_path="home")], position="hidden")
+elif me.get("must_change_password"):
+    # After an administrator's reset, choosing one's own password is the only screen; it takes the home address
+    # so the rerun after the change lands on "My work".
+    page = st.navigation([nav.account_page(url_path="home")], position="hidden")
 else:
-    sidebar(me)
     page = st.navigation(nav.pages_for(me["roles"]))
+if me is not None:
+    sidebar(me)  # after the navigation: its link to the account page needs that page registered
 page.run()

@@ -1,4 +1,4 @@
-"""Administration – users: create, edit roles and units, deactivate, reset password."""
+"""Administration – users: create, edit roles and units, deactivate, reset password, clear a sign-in delay."""
 
 import streamlit as st
 
@@ -71,4 +71,14 @@ with edit_tab:
                     ok, _ = attempt(users.reset_password, s, me["id"], chosen, new_password)
                 if ok:
                     flash(t("users.password_reset", username=user["username"]))
+                    st.rerun()
+        with db.session_scope(session.engine()) as s:
+            failures = users.signin_failures(s, me["id"], chosen)
+        if failures:
+            st.caption(t("users.signin_failures", failures=failures))
+            if st.button(t("users.unlock"), icon=":material/lock_open:", key=f"user_unlock_{chosen}"):
+                with db.session_scope(session.engine()) as s:
+                    ok, _ = attempt(users.unlock, s, me["id"], chosen)
+                if ok:
+                    flash(t("users.unlocked", username=user["username"]))
                     st.rerun()

@@ -39,8 +39,11 @@ with middle:
             password = st.text_input(t("field.password"), type="password", key="signin_password")
             submitted = st.form_submit_button(t("signin.submit"), type="primary", width="stretch")
         if submitted:
+            # The connection's address (uvicorn puts a local proxy's X-Forwarded-For here); None is this machine,
+            # and so is anything but text (the test harness's stand-in).
+            address = st.context.ip_address if isinstance(st.context.ip_address, str) else None
             with db.session_scope(session.engine()) as s:
-                ok, user_id = attempt(auth.authenticate, s, username, password)
+                ok, user_id = attempt(auth.authenticate, s, username, password, address)
                 if ok:
                     me = users.profile(s, user_id)
                     ticket = auth.issue_ticket(s, user_id) if session.cookie_routes() else None

@@ -1,4 +1,4 @@
-"""Command line: python -m qms init | demo | serve | user add | checklist validate | import | export."""
+"""Command line: python -m qms init | demo | serve | user add/reset-password/unlock | checklist | report | remind."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from qms import (actions, audits, bootstrap, changelog, checklist_excel, checklist_files, checklists, clock, config, db,
                  demo, findings, reminders, report_data, units, users)
-from qms.errors import QMSError
+from qms.errors import QMSError, ValidationError
 from qms.i18n import message, t
 from qms import settings as org_settings
 from qms.models import Audit, Finding, ManagementReview
@@ -68,6 +68,35 @@ def cmd_user_add(args) -> int:
         user_id = users.create_user(session, None, args.username, args.full_name or args.username, password,
                                     args.role, unit_ids, args.language)
     print(t("cli.user_added", LANG, username=args.username, id=user_id))
+    return 0
+
+
+def _new_password() -> str:
+    """Asked twice on a terminal; otherwise one line of standard input (scripts, pipes)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass(t("cli.new_password", LANG))
+    if getpass.getpass(t("cli.repeat_password", LANG)) != password:
+        raise ValidationError("error.password_mismatch")
+    return password
+
+
+def cmd_user_reset_password(args) -> int:
+    """Set a password for NAME; they choose their own at next sign-in and every open session of theirs ends."""
+    bootstrap.init()
+    with db.session_scope() as session:
+        user_id = users.id_for_username(session, args.username)
+        users.reset_password(session, None, user_id, _new_password())
+    print(t("cli.password_reset", LANG, username=args.username))
+    return 0
+
+
+def cmd_user_unlock(args) -> int:
+    """Clear NAME's sign-in delay."""
+    bootstrap.init()
+    with db.session_scope() as session:
+        users.unlock(session, None, users.id_for_username(session, args.username))
+    print(t("cli.user_unlocked", LANG, username=args.username))
     return 0
 
 
@@ -215,6 +244,13 @@ def parser() -> argparse.ArgumentParser:
     ua.add_argument("--language", default="vi", choices=list(config.LANGUAGES))
     ua.add_argument("--password", help="or QMS_NEW_PASSWORD, or asked for")
     ua.set_defaults(fn=cmd_user_add)
+    ur = u.add_parser("reset-password", help="set a new password (asked twice, or one line from standard input); "
+                                            "the user must change it at next sign-in")
+    ur.add_argument("username")
+    ur.set_defaults(fn=cmd_user_reset_password)
+    ul = u.add_parser("unlock", help="clear a user's sign-in delay after failed attempts")
+    ul.add_argument("username")
+    ul.set_defaults(fn=cmd_user_unlock)
     c = sub.add_parser("checklist", help="checklist files").add_subparsers(dest="action", required=True)
     cv = c.add_parser("validate", help="check files; prints FILE:LINE: message per problem, exit 1 if any")
     cv.add_argument("files", nargs="+")

@@ -110,8 +110,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = True
     language: str = Field(default="vi", max_length=5)
-    failed_logins: int = 0
-    locked_until: Optional[datetime] = _ts()
+    # Set by an administrator's reset: the person, not the administrator, should be the only one who knows it.
+    must_change_password: bool = False
     created_at: Optional[datetime] = _ts()
 
 
@@ -125,6 +125,15 @@ class UserUnit(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class SigninCounter(SQLModel, table=True):
+    """Sign-in attempts counted by a key (a hash): failures of a username, failures from a client address, and
+    successes of a username from an address. In the database, so every app server process sees the same counts."""
+
+    key: str = Field(max_length=80, primary_key=True)
+    count: int = 0
+    last_at: Optional[datetime] = Field(default=None, sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class AuthToken(SQLModel, table=True):

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from qms import changelog, clock, passwords
+from qms import auth, changelog, clock, passwords
 from qms.config import LANGUAGES
 from qms.errors import NotFound, ValidationError
 from qms.models import Role, Unit, User, UserRole, UserUnit
@@ -39,6 +39,7 @@ def profile(session: Session, user_id: int) -> dict:
                          .where(UserUnit.user_id == user_id).order_by(Unit.code)).all()
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "active": user.active,
             "language": user.language, "email": user.email or "", "roles": roles,
+            "must_change_password": user.must_change_password,
             "units": [{"id": u.id, "code": u.code, "name": u.name} for u in units]}
 
 
@@ -134,16 +135,65 @@ def set_active(session: Session, actor_id: int | None, user_id: int, active: boo
     session.commit()
 
 
+def id_for_username(session: Session, username: str) -> int:
+    user_id = session.exec(select(User.id).where(User.username == nfc(username).lower())).first()
+    if user_id is None:
+        raise NotFound("error.user_missing")
+    return user_id
+
+
 def reset_password(session: Session, actor_id: int | None, user_id: int, new_password: str) -> None:
-    """Set a new password and clear any lock-out."""
+    """An administrator (or the command line) sets a password: the user must choose their own at next sign-in,
+    every open session of theirs ends, and their sign-in delay is cleared."""
     require_role(session, actor_id, Role.admin)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user_missing")
     user.password_hash = passwords.hash_password(new_password, user.username)
-    user.failed_logins, user.locked_until = 0, None
+    user.must_change_password = True
     session.add(user)
+    auth.unlock(session, user.username)
+    auth.revoke_all(session, user_id)
     changelog.record(session, "user", user_id, actor_id, {"password": ("***", "reset")})
+    session.commit()
+
+
+def change_own_password(session: Session, user_id: int, current: str, new: str, keep_token: str | None = None) -> None:
+    """The signed-in user replaces their password, proving the current one; their other sessions end (the
+    browser holding `keep_token` stays signed in)."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise NotFound("error.user_missing")
+    if not auth.check_own_password(session, user, current):
+        raise ValidationError("error.current_password_wrong")
+    if new == current:
+        raise ValidationError("error.password_unchanged")
+    user.password_hash = passwords.hash_password(new, user.username)
+    user.must_change_password = False
+    session.add(user)
+    auth.revoke_all(session, user_id, keep=keep_token)
+    changelog.record(session, "user", user_id, user_id, {"password": ("***", "changed")})
+    session.commit()
+
+
+def signin_failures(session: Session, actor_id: int | None, user_id: int) -> int:
+    """Recent failed sign-ins under a user's name (what an unlock would clear)."""
+    require_role(session, actor_id, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user_missing")
+    return auth.throttle_state(session, user.username)["failures"]
+
+
+def unlock(session: Session, actor_id: int | None, user_id: int) -> None:
+    """Clear a user's sign-in delay (failures counted against their username)."""
+    require_role(session, actor_id, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user_missing")
+    failures = auth.throttle_state(session, user.username)["failures"]
+    auth.unlock(session, user.username)
+    changelog.record(session, "user", user_id, actor_id, {"signin_failures": (failures, 0)})
     session.commit()
 
 

@@ -1,13 +1,16 @@
 """python -m qms: the contracts other tools rely on (exit codes, FILE:LINE: message)."""
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
-from qms import config
+from qms import auth, config, db, users
 from qms.__main__ import main
+from qms.errors import AuthError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +49,47 @@ def test_init_is_idempotent_and_user_add(cli_db, capsys):
     assert main(["user", "add", "quantri", "--role", "admin", "--password", "mat-khau-dai"]) == 0
     assert main(["user", "add", "quantri", "--role", "admin", "--password", "mat-khau-dai"]) == 1
     assert "quantri" in capsys.readouterr().err
+
+
+def test_user_reset_password_and_unlock(cli_db, capsys, monkeypatch):
+    assert main(["init"]) == 0
+    assert main(["user", "add", "quantri", "--role", "admin", "--password", "mat-khau-dai"]) == 0
+    engine = db.get_engine(cli_db)
+    with Session(engine) as s:
+        uid = auth.authenticate(s, "quantri", "mat-khau-dai")
+        token = auth.redeem_ticket(s, auth.issue_ticket(s, uid))
+        for _ in range(auth.USER_FREE + 3):
+            with pytest.raises(AuthError):
+                auth.authenticate(s, "quantri", "wrong-guess", "203.0.113.66")
+    capsys.readouterr()
+    assert main(["user", "unlock", "quantri"]) == 0
+    assert "quantri" in capsys.readouterr().out
+    with Session(engine) as s:
+        assert auth.throttle_state(s, "quantri")["failures"] == 0
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("12345678\n"))  # not a terminal: one line from standard input
+    assert main(["user", "reset-password", "quantri"]) == 1
+    assert "10" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("mat-khau-moi-2026\n"))
+    assert main(["user", "reset-password", "quantri"]) == 0
+    assert "quantri" in capsys.readouterr().out
+    with Session(engine) as s:
+        assert auth.user_for_token(s, token) is None
+        assert auth.authenticate(s, "quantri", "mat-khau-moi-2026") == uid
+        assert users.profile(s, uid)["must_change_password"]
+    assert main(["user", "unlock", "nobody"]) == 1
+    assert main(["user", "reset-password", "nobody"]) == 1
+
+
+def test_reset_password_asks_twice_on_a_terminal(cli_db, capsys, monkeypatch):
+    assert main(["user", "add", "quantri", "--role", "admin", "--password", "mat-khau-dai"]) == 0
+    monkeypatch.setattr(sys, "stdin", type("Tty", (io.StringIO,), {"isatty": lambda self: True})())
+    answers = iter(["mat-khau-moi-2026", "mat-khau-khac-2026"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert main(["user", "reset-password", "quantri"]) == 1
+    assert "không khớp" in capsys.readouterr().err
+    answers = iter(["mat-khau-moi-2026", "mat-khau-moi-2026"])
+    assert main(["user", "reset-password", "quantri"]) == 0
 
 
 def test_export_and_import_xlsx(cli_db, tmp_path, capsys):

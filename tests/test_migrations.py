@@ -7,8 +7,8 @@ from sqlmodel import SQLModel
 
 import pytest
 
-from qms import bootstrap, checklists, db, demo
-from qms.models import ChecklistItem, Finding, Response, Unit
+from qms import auth, bootstrap, checklists, db, demo, passwords
+from qms.models import ChecklistItem, Finding, Response, Unit, User
 from tests.conftest import BACKENDS
 from sqlmodel import Session, func, select
 
@@ -46,6 +46,8 @@ def test_upgrade_keeps_existing_data(old_engine):
         conn.execute(text("INSERT INTO checklistitem (checklist_id, item_key, clause, position, text_vi, text_en, "
                           "guidance_vi, guidance_en) VALUES (1, 'Q1', '8.5.1', 0, 'Phiếu kiểm soát quá trình?', "
                           "'Process-control slip?', 'Xem hồ sơ', 'See dossiers')"))
+        conn.execute(text("INSERT INTO \"user\" (username, full_name, password_hash, active, language, failed_logins) "
+                          "VALUES ('lan', 'Lan', :hash, true, 'vi', 3)"), {"hash": passwords.hash_password("lan-mat-khau-1")})
     bootstrap.init(old_engine)
     assert db.current_revision(old_engine) == db.head_revision(old_engine)
     with Session(old_engine) as session:
@@ -54,6 +56,9 @@ def test_upgrade_keeps_existing_data(old_engine):
         assert item.text_vi == "Phiếu kiểm soát quá trình?"
         assert "phieu kiem soat qua trinh" in item.search_text  # 0002 backfilled the search text
         assert checklists.search(session, item.checklist_id, "PHIẾU kiem soat")[0]["item_key"] == "Q1"
+        lan = session.exec(select(User)).one()  # 0005: accounts that existed before are not forced to change
+        assert not lan.must_change_password
+        assert auth.authenticate(session, "lan", "lan-mat-khau-1") == lan.id
 
 
 def test_init_is_idempotent_on_a_full_database(engine):

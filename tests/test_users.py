@@ -1,8 +1,8 @@
 import pytest
 from sqlmodel import select
 
-from qms import passwords, units, users
-from qms.errors import PermissionDenied, ValidationError
+from qms import auth, passwords, units, users
+from qms.errors import AuthError, PermissionDenied, ValidationError
 from qms.models import Role, User
 
 
@@ -99,3 +99,54 @@ def test_a_long_phrase_is_accepted():
     for password in ("hoa sen nở muộn", "Sở-KHCN-phòng-2", "correct-horse"):
         passwords.check_strength(password, "nguyen.van.an")
     assert passwords.MIN_LENGTH == 10 and len(passwords.common_passwords()) > 10_000
+
+
+def _session_token(session, user_id):
+    return auth.redeem_ticket(session, auth.issue_ticket(session, user_id))
+
+
+def test_admin_reset_forces_a_change_and_ends_every_session(session, admin_id, make_user):
+    uid = make_user("minh", Role.viewer)
+    token = _session_token(session, uid)
+    for _ in range(auth.USER_FREE + 2):
+        with pytest.raises(AuthError):
+            auth.authenticate(session, "minh", "wrong-guess", "203.0.113.66")
+    with pytest.raises(ValidationError) as err:
+        users.reset_password(session, admin_id, uid, "minh")
+    assert err.value.key == "error.password_too_short"
+    users.reset_password(session, admin_id, uid, "tam-thoi-2026")
+    assert users.profile(session, uid)["must_change_password"]
+    assert auth.user_for_token(session, token) is None
+    assert auth.throttle_state(session, "minh")["failures"] == 0
+    assert auth.authenticate(session, "minh", "tam-thoi-2026", "198.51.100.7") == uid
+
+
+def test_user_changes_own_password_with_the_old_one(session, admin_id, make_user):
+    uid = make_user("lan", Role.viewer)
+    users.reset_password(session, admin_id, uid, "tam-thoi-2026")
+    here, elsewhere = _session_token(session, uid), _session_token(session, uid)
+    for old, new, key in [("wrong-old-pass", "lan-moi-2026-x", "error.current_password_wrong"),
+                          ("tam-thoi-2026", "tam-thoi-2026", "error.password_unchanged"),
+                          ("tam-thoi-2026", "LAN", "error.password_too_short"),
+                          ("tam-thoi-2026", "qwertyuiop", "error.password_common")]:
+        with pytest.raises(ValidationError) as err:
+            users.change_own_password(session, uid, old, new, keep_token=here)
+        assert err.value.key == key
+    assert users.profile(session, uid)["must_change_password"]
+    users.change_own_password(session, uid, "tam-thoi-2026", "lan-moi-2026-x", keep_token=here)
+    assert not users.profile(session, uid)["must_change_password"]
+    assert auth.user_for_token(session, here) == uid  # this browser stays signed in
+    assert auth.user_for_token(session, elsewhere) is None  # every other session ends
+    assert auth.authenticate(session, "lan", "lan-moi-2026-x") == uid
+    history = session.exec(select(User.password_hash).where(User.id == uid)).one()
+    assert "lan-moi" not in history
+
+
+def test_guessing_the_old_password_is_throttled_like_sign_in(session, make_user):
+    uid = make_user("lan", Role.viewer)
+    for _ in range(auth.USER_FREE):
+        with pytest.raises(ValidationError):
+            users.change_own_password(session, uid, "wrong-old-pass", "lan-moi-2026-x")
+    with pytest.raises(AuthError) as err:
+        users.change_own_password(session, uid, "test-pass-2026", "lan-moi-2026-x")
+    assert err.value.key == "error.signin_wait"

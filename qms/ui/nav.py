@@ -23,12 +23,21 @@ PAGES = [
 ]
 
 
+ACCOUNT = "pages/account.py"
+
+
+def account_page(**options) -> st.Page:
+    """Every user's own account (password change): reached from the sidebar, not listed in the menu."""
+    return st.Page(ACCOUNT, title=t("nav.account"), icon=":material/account_circle:", **options)
+
+
 def pages_for(roles: list[str]) -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     for section, path, title, icon, allowed in PAGES:
         if allowed & set(roles):
             sections.setdefault(t(section), []).append(
                 st.Page(path, title=t(title), icon=icon, default=path == "pages/home.py"))
+    sections.setdefault(t("nav.section.work"), []).append(account_page(visibility="hidden"))
     return sections
 
 

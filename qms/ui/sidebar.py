@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qms.config import LANGUAGES
-from qms.ui import browser, session, shell
+from qms.ui import browser, nav, session, shell
 from qms.ui.i18n import lang, t
 from qms.ui.widgets import labeler, md_escape
 
@@ -27,6 +27,7 @@ def sidebar(me: dict) -> None:
     with st.sidebar:
         st.markdown(f"**{md_escape(me['full_name'])}**")
         st.caption(" · ".join(t(f"role.{r}") for r in me["roles"]))
+        st.page_link(nav.ACCOUNT, label=t("nav.account"), icon=":material/account_circle:")
         language_switch("lang_switch")
         shell.install()
         if st.button(t("common.sign_out"), icon=":material/logout:", key="sign_out", width="stretch"):
