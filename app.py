@@ -11,6 +11,8 @@ session.engine()
 me = session.current_user()
 
 if me is None:
+    if st.session_state.pop(session.ENDED_KEY, False):
+        st.warning(t("error.session_ended"), icon=":material/lock_clock:")
     # The sign-in page shares the home page's address, so the rerun after sign-in lands on "My work".
     page = st.navigation([st.Page("pages/signin.py", title=t("nav.signin"), icon=":material/login:",
                                   url_path="home")], position="hidden")

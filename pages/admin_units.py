@@ -5,6 +5,7 @@ import streamlit as st
 from qms import db, units
 from qms.ui import session
 from qms.ui.i18n import t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
 
 me = session.require_user()
@@ -43,7 +44,7 @@ with create_tab:
                 ok, _ = attempt(units.create_unit, s, me["id"], code, name, unit_type, parent)
             if ok:
                 reset_form("unit_create")
-                flash(t("units.created", code=code.upper()))
+                flash(t("units.created", code=md_escape(code.upper())))
                 st.rerun()
 
 with edit_tab:
@@ -72,5 +73,5 @@ with edit_tab:
             with db.session_scope(session.engine()) as s:
                 ok, _ = attempt(units.delete_unit, s, me["id"], chosen)
             if ok:
-                flash(t("units.deleted", code=unit["code"]))
+                flash(t("units.deleted", code=md_escape(unit["code"])))
                 st.rerun()

@@ -7,6 +7,7 @@ from qms.config import LANGUAGES
 from qms.permissions import ROLES
 from qms.ui import session
 from qms.ui.i18n import t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
 
 me = session.require_user()
@@ -40,7 +41,7 @@ with create_tab:
                                 unit_ids, language, email)
             if ok:
                 reset_form("user_create")
-                flash(t("users.created", username=username))
+                flash(t("users.created", username=md_escape(username)))
                 st.rerun()
 
 with edit_tab:
@@ -70,7 +71,7 @@ with edit_tab:
                 with db.session_scope(session.engine()) as s:
                     ok, _ = attempt(users.reset_password, s, me["id"], chosen, new_password)
                 if ok:
-                    flash(t("users.password_reset", username=user["username"]))
+                    flash(t("users.password_reset", username=md_escape(user["username"])))
                     st.rerun()
         with db.session_scope(session.engine()) as s:
             failures = users.signin_failures(s, me["id"], chosen)
@@ -80,5 +81,5 @@ with edit_tab:
                 with db.session_scope(session.engine()) as s:
                     ok, _ = attempt(users.unlock, s, me["id"], chosen)
                 if ok:
-                    flash(t("users.unlocked", username=user["username"]))
+                    flash(t("users.unlocked", username=md_escape(user["username"])))
                     st.rerun()

@@ -7,13 +7,14 @@ from qms.models import Role
 from qms.ui import session
 from qms.ui.checklist_import import import_panel, problem_table
 from qms.ui.i18n import lang, t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import datetime_text, show_flash
 
 me = session.require_user()
 show_flash()
 st.title(t("checklists.title"))
 for source, problems in checklists.file_problems():
-    with st.expander(t("checklists.bad_file", source=source), icon=":material/warning:"):
+    with st.expander(t("checklists.bad_file", source=md_escape(source)), icon=":material/warning:"):
         problem_table(source, problems)
 
 with db.session_scope(session.engine()) as s:
@@ -53,17 +54,18 @@ with tabs[0]:
         questions = [i for i in item_rows if standards.group_of(i["clause"]) == group]
         if term.strip() and not questions:
             continue
-        st.subheader(f"{group}. {reference[group][f'title_{lang()}']} ({len(questions)})")
+        st.subheader(f"{md_escape(f'{group}. ' + reference[group][f'title_{lang()}'])} ({len(questions)})")
         for clause in in_group:
             mine = [q for q in questions if q["clause"] == clause["clause"]]
             if term.strip() and not mine:
                 continue
-            with st.expander(f"{clause['clause']} {clause[f'title_{field}']} ({len(mine)})", expanded=bool(term.strip())):
+            title = md_escape(f"{clause['clause']} {clause[f'title_{field}']}")
+            with st.expander(f"{title} ({len(mine)})", expanded=bool(term.strip())):
                 if clause["na_default"]:
-                    st.info(f"{t('checklists.na_default')}: {clause[f'na_justification_{field}']}",
+                    st.info(f"{t('checklists.na_default')}: {md_escape(clause[f'na_justification_{field}'])}",
                             icon=":material/block:")
                 for q in mine:
-                    st.markdown(f"**{q['item_key']}**")
+                    st.markdown(f"**{md_escape(q['item_key'])}**")
                     st.text(q[f"text_{field}"])
                     if q[f"guidance_{field}"]:
                         with st.popover(t("checklists.guidance"), icon=":material/lightbulb:"):

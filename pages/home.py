@@ -5,17 +5,18 @@ import streamlit as st
 from qms import clock, db, inbox
 from qms.ui import session
 from qms.ui.i18n import t
+from qms.ui.markdown import md_escape
 from qms.ui.tables import finding_table
 from qms.ui.widgets import date_text, empty, show_flash
 
 me = session.require_user()
 show_flash()
 st.title(t("home.title"))
-st.subheader(me["full_name"])
+st.subheader(md_escape(me["full_name"]))
 left, right = st.columns(2)
 left.markdown(f"**{t('field.roles')}:** " + ", ".join(t(f"role.{r}") for r in me["roles"]))
-right.markdown(f"**{t('field.units')}:** " + (", ".join(f"{u['code']} – {u['name']}" for u in me["units"])
-                                               or t("home.no_units")))
+units = ", ".join(f"{u['code']} – {u['name']}" for u in me["units"])
+right.markdown(f"**{t('field.units')}:** " + (md_escape(units) if units else t("home.no_units")))
 
 with db.session_scope(session.engine()) as s:
     work = inbox.waiting_for(s, me["id"], clock.today())

@@ -56,6 +56,7 @@ def cmd_serve(args) -> int:
     argv = [sys.executable, "-m", "streamlit", "run", str(server), "--server.port", str(args.port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "minimal", "--server.maxUploadSize", "200", "--server.fileWatcherType", "none",
+            "--client.disableDataExport", "true",  # tables' CSV download would pass =formulas on to Excel
             *args.streamlit_args]
     os.execv(sys.executable, argv)
 
@@ -199,7 +200,7 @@ def cmd_report_car(args) -> int:
     """The corrective action request form of one finding, as PDF."""
     return _write_report(
         args, lambda s: s.exec(select(Finding.id).where(Finding.code == args.code)).first(),
-        lambda s, finding_id: car.build(findings.detail(s, None, finding_id), actions.chain(s, finding_id),
+        lambda s, finding_id: car.build(findings.detail(s, None, finding_id), actions.chain(s, None, finding_id),
                                         changelog.history_of_finding(s, finding_id),
                                         org_settings.get(s, f"org_name_{args.lang}"), args.lang),
         "error.finding_missing")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from qms import changelog, clock, scope
-from qms.errors import NotFound, PermissionDenied, ValidationError
-from qms.models import (ActionItem, AuditUnit, CorrectiveAction, Finding, FindingStatus, Grade, Role)
-from qms.permissions import roles_of
+from qms import changelog, clock, findings, permissions
+from qms.errors import NotFound, ValidationError
+from qms.models import ActionItem, AuditUnit, CorrectiveAction, Finding, FindingStatus, Grade
 from qms.text import nfc
 
 S = FindingStatus
@@ -23,25 +23,24 @@ NONCONFORMITY = (Grade.major, Grade.minor)
 CAUSE_CATEGORIES = ("people", "method", "documents", "equipment", "legal_change", "workload", "other")
 
 
-def _finding(session: Session, finding_id: int) -> Finding:
+def _finding(session: Session, finding_id: int, expected_version: int | None = None) -> Finding:
+    """An issued finding; with `expected_version` (what the screen showed), refused once someone changed it."""
     finding = session.get(Finding, finding_id)
     if finding is None or finding.status == S.draft:
         raise NotFound("error.finding_missing")
+    if expected_version is not None and finding.version != expected_version:
+        raise ValidationError("error.finding_changed")
     return finding
 
 
 def _auditee(session: Session, actor_id: int, finding: Finding) -> None:
     """The head of the audited unit (or of a unit above it)."""
-    if Role.auditee not in roles_of(session, actor_id):
-        raise PermissionDenied("error.permission_denied")
     unit_id = session.get(AuditUnit, finding.audit_unit_id).unit_id
-    if unit_id not in (scope.visible_unit_ids(session, actor_id) or set()):
-        raise PermissionDenied("error.not_your_unit")
+    permissions.require(session, actor_id, "findings:respond", unit_id=unit_id)
 
 
 def _iso_rep(session: Session, actor_id: int) -> None:
-    if Role.iso_rep not in roles_of(session, actor_id):
-        raise PermissionDenied("error.iso_rep_only")
+    permissions.require(session, actor_id, "findings:review")
 
 
 def _expect(finding: Finding, *statuses: str) -> None:
@@ -50,12 +49,18 @@ def _expect(finding: Finding, *statuses: str) -> None:
 
 
 def _move(session: Session, actor_id: int, finding: Finding, status: str, **extra) -> None:
-    changelog.record(session, "finding", finding.id, actor_id, {"status": (finding.status, status), **extra})
-    finding.status = status
-    finding.version += 1
+    """Change the status only if nobody else has since the finding was read: two clicks, one winner."""
+    values = {"status": status, "version": finding.version + 1}
     if status == S.closed:
-        finding.closed_at = clock.now()
-    session.add(finding)
+        values["closed_at"] = clock.now()
+    moved = session.connection().execute(update(Finding.__table__).where(
+        Finding.__table__.c.id == finding.id, Finding.__table__.c.version == finding.version).values(**values))
+    if moved.rowcount != 1:
+        session.rollback()
+        raise ValidationError("error.finding_changed")
+    changelog.record(session, "finding", finding.id, actor_id, {"status": (finding.status, status), **extra})
+    for key, value in values.items():
+        set_committed_value(finding, key, value)
 
 
 def action_of(session: Session, finding_id: int) -> CorrectiveAction:
@@ -111,9 +116,9 @@ def save_plan(session: Session, actor_id: int, finding_id: int, correction: str,
     session.commit()
 
 
-def submit_plan(session: Session, actor_id: int, finding_id: int) -> None:
+def submit_plan(session: Session, actor_id: int, finding_id: int, *, expected_version: int | None = None) -> None:
     """Gate: a correction, a root cause and at least one action with a due date."""
-    finding = _finding(session, finding_id)
+    finding = _finding(session, finding_id, expected_version)
     _auditee(session, actor_id, finding)
     _expect(finding, S.issued)
     ca = action_of(session, finding_id)
@@ -129,8 +134,8 @@ def submit_plan(session: Session, actor_id: int, finding_id: int) -> None:
     session.commit()
 
 
-def accept_plan(session: Session, actor_id: int, finding_id: int) -> None:
-    finding = _finding(session, finding_id)
+def accept_plan(session: Session, actor_id: int, finding_id: int, *, expected_version: int | None = None) -> None:
+    finding = _finding(session, finding_id, expected_version)
     _iso_rep(session, actor_id)
     _expect(finding, S.plan_submitted)
     ca = action_of(session, finding_id)
@@ -140,9 +145,10 @@ def accept_plan(session: Session, actor_id: int, finding_id: int) -> None:
     session.commit()
 
 
-def return_plan(session: Session, actor_id: int, finding_id: int, comment: str) -> None:
+def return_plan(session: Session, actor_id: int, finding_id: int, comment: str, *,
+                expected_version: int | None = None) -> None:
     """Send the plan back to the unit with a comment saying what is missing."""
-    finding = _finding(session, finding_id)
+    finding = _finding(session, finding_id, expected_version)
     _iso_rep(session, actor_id)
     _expect(finding, S.plan_submitted)
     comment = nfc(comment)
@@ -174,9 +180,10 @@ def report_done(session: Session, actor_id: int, action_item_id: int, done_date:
     session.commit()
 
 
-def mark_implemented(session: Session, actor_id: int, finding_id: int) -> None:
+def mark_implemented(session: Session, actor_id: int, finding_id: int, *,
+                     expected_version: int | None = None) -> None:
     """Gate: every action reported done."""
-    finding = _finding(session, finding_id)
+    finding = _finding(session, finding_id, expected_version)
     _auditee(session, actor_id, finding)
     _expect(finding, S.plan_accepted)
     ca = action_of(session, finding_id)
@@ -190,9 +197,9 @@ def mark_implemented(session: Session, actor_id: int, finding_id: int) -> None:
 
 
 def verify(session: Session, actor_id: int, finding_id: int, effective: bool, note: str,
-           verified_on: date | None = None) -> None:
+           verified_on: date | None = None, *, expected_version: int | None = None) -> None:
     """Check effectiveness after implementation. Not effective sends the finding back to planning, counted."""
-    finding = _finding(session, finding_id)
+    finding = _finding(session, finding_id, expected_version)
     _iso_rep(session, actor_id)
     _expect(finding, S.implemented)
     note = nfc(note)
@@ -213,9 +220,10 @@ def verify(session: Session, actor_id: int, finding_id: int, effective: bool, no
     session.commit()
 
 
-def close(session: Session, actor_id: int, finding_id: int, note: str = "") -> None:
+def close(session: Session, actor_id: int, finding_id: int, note: str = "", *,
+          expected_version: int | None = None) -> None:
     """Close a verified nonconformity, or an observation / improvement opportunity with a note."""
-    finding = _finding(session, finding_id)
+    finding = _finding(session, finding_id, expected_version)
     _iso_rep(session, actor_id)
     ca = action_of(session, finding_id)
     if finding.grade in NONCONFORMITY:
@@ -234,8 +242,9 @@ def close(session: Session, actor_id: int, finding_id: int, note: str = "") -> N
     session.commit()
 
 
-def chain(session: Session, finding_id: int) -> dict:
-    """The corrective action of a finding and its rows, as plain data."""
+def chain(session: Session, actor_id: int | None, finding_id: int) -> dict:
+    """The corrective action of a finding and its rows, as plain data, for whoever may read the finding."""
+    findings.require_readable(session, actor_id, finding_id)
     ca = session.exec(select(CorrectiveAction).where(CorrectiveAction.finding_id == finding_id)).first()
     if ca is None:
         return {"action": None, "rows": []}
@@ -245,10 +254,9 @@ def chain(session: Session, finding_id: int) -> dict:
 def next_steps(session: Session, actor_id: int, finding_id: int) -> list[str]:
     """What the viewer may do next on this finding: keys of the steps open to their role and scope."""
     finding = _finding(session, finding_id)
-    roles = roles_of(session, actor_id)
     steps = []
     unit_id = session.get(AuditUnit, finding.audit_unit_id).unit_id
-    is_auditee = Role.auditee in roles and unit_id in (scope.visible_unit_ids(session, actor_id) or set())
+    is_auditee = permissions.allowed(session, actor_id, "findings:respond", unit_id=unit_id)
     nonconformity = finding.grade in NONCONFORMITY
     if is_auditee and nonconformity and finding.status in (S.issued, S.plan_accepted):
         steps.append("plan")
@@ -256,7 +264,7 @@ def next_steps(session: Session, actor_id: int, finding_id: int) -> list[str]:
         steps.append("submit")
     if is_auditee and finding.status == S.plan_accepted:
         steps += ["report_done", "implemented"]
-    if Role.iso_rep in roles:
+    if permissions.allowed(session, actor_id, "findings:review"):
         steps += {S.plan_submitted: ["accept", "return"], S.implemented: ["verify"],
                   S.verified_effective: ["close"]}.get(finding.status, [])
         if finding.status == S.issued and not nonconformity:

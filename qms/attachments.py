@@ -7,11 +7,11 @@ import unicodedata
 
 from sqlmodel import Session, select
 
-from qms import changelog, clock, filetypes, settings
+from qms import changelog, clock, filetypes, findings, permissions, settings
 from qms.errors import NotFound, ValidationError
 # Re-exported: callers and tests know the file kinds by these names.
 from qms.filetypes import ALLOWED, IMAGE_TYPES, sniff  # noqa: F401
-from qms.models import ActionItem, Attachment, Finding, Response
+from qms.models import ActionItem, Attachment, AuditUnit, CorrectiveAction, Finding, Response
 from qms.text import nfc
 
 _OWNERS = {"response_id": Response, "finding_id": Finding, "action_item_id": ActionItem}
@@ -54,6 +54,34 @@ def _owner(session: Session | None, owners: dict[str, int | None]) -> tuple[str,
     return column, owner_id
 
 
+def _finding_of(session: Session, column: str, owner_id: int) -> Finding | None:
+    if column == "finding_id":
+        return session.get(Finding, owner_id)
+    if column == "action_item_id":
+        item = session.get(ActionItem, owner_id)
+        action = session.get(CorrectiveAction, item.corrective_action_id) if item.corrective_action_id else None
+        return session.get(Finding, action.finding_id) if action else None
+    return None
+
+
+def _authorize(session: Session, actor_id: int | None, column: str, owner_id: int, write: bool) -> None:
+    """Files follow what they belong to: an answer's its audited unit, a finding's or an action's the finding."""
+    if column == "response_id":
+        response = session.get(Response, owner_id)
+        au = session.get(AuditUnit, response.audit_unit_id)
+        permissions.require(session, actor_id, "answers:record" if write else "answers:read", audit_unit_id=au.id)
+        return
+    finding = _finding_of(session, column, owner_id)
+    if finding is None:
+        raise ValidationError("error.attachment_owner")
+    if not write:
+        findings.require_readable(session, actor_id, finding.id)
+        return
+    # The unit adds evidence of its actions; the ISO secretary adds the evidence of a verification.
+    action = "findings:respond" if column == "action_item_id" else "findings:review"
+    permissions.require(session, actor_id, action, audit_unit_id=finding.audit_unit_id)
+
+
 def _as_dict(row) -> dict:
     return {"id": row.id, "name": row.name, "mime": row.mime, "size": row.size, "sha256": row.sha256,
             "uploaded_at": row.uploaded_at, "is_image": row.mime in IMAGE_TYPES}
@@ -64,6 +92,7 @@ def add(session: Session, actor_id: int | None, name: str, data: bytes, *, respo
     """Store a file for exactly one answer, finding or action; returns its metadata (no bytes)."""
     column, owner_id = _owner(session, {"response_id": response_id, "finding_id": finding_id,
                                         "action_item_id": action_item_id})
+    _authorize(session, actor_id, column, owner_id, write=True)
     clean = _clean_name(name)
     if not clean:
         raise ValidationError("error.name_required")
@@ -83,18 +112,21 @@ def add(session: Session, actor_id: int | None, name: str, data: bytes, *, respo
     return _as_dict(row)
 
 
-def list_for(session: Session, *, response_id: int | None = None, finding_id: int | None = None,
-             action_item_id: int | None = None) -> list[dict]:
+def list_for(session: Session, actor_id: int | None, *, response_id: int | None = None,
+             finding_id: int | None = None, action_item_id: int | None = None) -> list[dict]:
     """Metadata of the files of one answer, finding or action, oldest first."""
-    column, owner_id = _owner(None, {"response_id": response_id, "finding_id": finding_id,
-                                     "action_item_id": action_item_id})
+    column, owner_id = _owner(session, {"response_id": response_id, "finding_id": finding_id,
+                                        "action_item_id": action_item_id})
+    _authorize(session, actor_id, column, owner_id, write=False)
     rows = session.exec(select(*_META).where(getattr(Attachment, column) == owner_id).order_by(Attachment.id)).all()
     return [_as_dict(r) for r in rows]
 
 
-def content(session: Session, attachment_id: int) -> tuple[str, str, bytes]:
-    """The stored name, MIME type and bytes of one file."""
+def content(session: Session, actor_id: int | None, attachment_id: int) -> tuple[str, str, bytes]:
+    """The stored name, MIME type and bytes of one file, for whoever may see what it belongs to."""
     row = session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound("error.attachment_missing")
+    column = next(c for c in _OWNERS if getattr(row, c) is not None)
+    _authorize(session, actor_id, column, getattr(row, column), write=False)
     return row.name, row.mime, bytes(row.data)

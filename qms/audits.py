@@ -8,9 +8,8 @@ from sqlmodel import Session, select
 from qms.models import (Audit, AuditProgramme, AuditTeamMember, AuditUnit, AuditUnitAuditor, Checklist,
                         Role, Unit, User)
 from qms.errors import NotFound
-from qms.permissions import require_role
+from qms.permissions import require
 
-READERS = (Role.admin, Role.iso_rep, Role.auditor, Role.auditee, Role.viewer)
 
 
 def get(session: Session, audit_id: int) -> Audit:
@@ -27,7 +26,7 @@ def programme_years(session: Session) -> list[int]:
 
 def programme(session: Session, actor_id: int | None, year: int) -> dict | None:
     """The year's programme with its audits, lead auditors and unit counts."""
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "programme:read")
     prog = session.exec(select(AuditProgramme).where(AuditProgramme.year == year)).first()
     if prog is None:
         return None
@@ -55,7 +54,7 @@ def plan_document(session: Session, actor_id: int | None, audit_id: int, lang: s
     """Everything the printed audit plan shows, as plain data."""
     from qms import settings as org_settings
     from qms import standards, tailoring
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "programme:read")
     audit = get(session, audit_id)
     checklist = session.get(Checklist, audit.checklist_id)
     lead = session.get(User, audit.lead_auditor_id) if audit.lead_auditor_id else None

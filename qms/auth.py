@@ -234,15 +234,17 @@ def redeem_ticket(session: Session, ticket: str) -> str | None:
 
 
 def user_for_token(session: Session, token: str | None) -> int | None:
-    """The active user a live session token belongs to."""
+    """The active user a live session token belongs to: one indexed query, run on every page run."""
     if not token:
         return None
-    row = session.exec(select(AuthToken).where(AuthToken.token_hash == _hash(token),
-                                               AuthToken.kind == "session")).first()
-    if row is None or row.used_at is not None or row.expires_at <= clock.now():
-        return None
-    user = session.get(User, row.user_id)
-    return user.id if user is not None and user.active else None
+    return session.exec(select(AuthToken.user_id).join(User, User.id == AuthToken.user_id)
+                        .where(AuthToken.token_hash == _hash(token), AuthToken.kind == "session",
+                               AuthToken.used_at.is_(None), AuthToken.expires_at > clock.now(), User.active)).first()
+
+
+def is_active(session: Session, user_id: int) -> bool:
+    """For servers without the cookie routes (tests): the account still exists and is active."""
+    return bool(session.exec(select(User.active).where(User.id == user_id)).first())
 
 
 def revoke(session: Session, token: str | None) -> None:
@@ -261,14 +263,22 @@ def revoke_all(session: Session, user_id: int, keep: str | None = None) -> None:
     session.exec(query.values(used_at=clock.now()))
 
 
+_KEYS: dict[str, str] = {}
+
+
 def secret_key(session: Session) -> str:
-    """QMS_SECRET_KEY, or a random key generated once and kept in the database."""
-    key = os.environ.get("QMS_SECRET_KEY") or org_settings.get(session, "_secret_key")
-    if not key:
-        key = secrets.token_urlsafe(48)
-        org_settings.put(session, "_secret_key", key)
-        session.commit()
-    return key
+    """QMS_SECRET_KEY, or a random key generated once and kept in the database (read once per process)."""
+    if os.environ.get("QMS_SECRET_KEY"):
+        return os.environ["QMS_SECRET_KEY"]
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    if url not in _KEYS:
+        key = org_settings.get(session, "_secret_key")
+        if not key:
+            key = secrets.token_urlsafe(48)
+            org_settings.put(session, "_secret_key", key)
+            session.commit()
+        _KEYS[url] = key
+    return _KEYS[url]
 
 
 def sign(session: Session, token: str) -> str:

@@ -16,7 +16,7 @@ from qms.checklist_files import Problem
 from qms.text import fold
 from qms.errors import NotFound
 from qms.models import Audit, Checklist, ChecklistClause, ChecklistItem, Role
-from qms.permissions import require_role
+from qms.permissions import require
 
 
 @dataclass
@@ -192,7 +192,7 @@ def file_problems() -> list[tuple[str, list[Problem]]]:
 
 def import_yaml(session: Session, actor_id: int | None, raw: bytes, source_name: str) -> LoadResult:
     """Validate an uploaded YAML file and, when valid, store it as a version (admin, ISO representative)."""
-    require_role(session, actor_id, Role.admin, Role.iso_rep)
+    require(session, actor_id, "checklists:manage")
     text, problems = checklist_files.read_text(raw)
     checklist = None
     if text is not None:
@@ -204,5 +204,5 @@ def import_yaml(session: Session, actor_id: int | None, raw: bytes, source_name:
 
 def import_checklist(session: Session, actor_id: int | None, checklist: dict, source_name: str) -> LoadResult:
     """Store a checklist built from a workbook (already validated row by row)."""
-    require_role(session, actor_id, Role.admin, Role.iso_rep)
+    require(session, actor_id, "checklists:manage")
     return store(session, checklist, source_name)

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from qms import changelog, clock, responses
+from qms import changelog, clock, db, responses
 from qms import settings as org_settings
 from qms.errors import NotFound, PermissionDenied, ValidationError
 from qms.findings import GRADE_OF_RESULT, PREFIX, detect_recurrence
 from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, Finding, FindingStatus, Response,
                         Role)
-from qms.permissions import require_role, roles_of
+from qms.permissions import require
 
 
 def _lead_only(session: Session, actor_id: int, audit_id: int) -> Audit:
     audit = session.get(Audit, audit_id)
     if audit is None:
         raise NotFound("error.audit_missing")
-    if audit.lead_auditor_id != actor_id or Role.auditor not in roles_of(session, actor_id):
-        raise PermissionDenied("error.lead_only")
+    require(session, actor_id, "audit:close", audit_id=audit_id)
     return audit
 
 
@@ -64,14 +64,20 @@ def _next_numbers(session: Session, year: int) -> dict[str, int]:
     return numbers
 
 
+@db.retry_unique
 def issue_report(session: Session, actor_id: int, audit_id: int) -> list[str]:
     """Number the findings, make them visible to the units, start their deadlines; returns the new codes."""
     audit = _lead_only(session, actor_id, audit_id)
-    if audit.status != AuditStatus.completed:
+    now = clock.now()
+    # Claimed first with a conditional UPDATE, so a second click (another tab) finds it issued, not completed.
+    claimed = session.connection().execute(update(Audit.__table__).where(
+        Audit.__table__.c.id == audit_id, Audit.__table__.c.status == AuditStatus.completed).values(
+        status=AuditStatus.report_issued, report_issued_at=now))
+    if claimed.rowcount != 1:
+        session.rollback()
         raise ValidationError("error.complete_first")
     year = session.get(AuditProgramme, audit.programme_id).year
     numbers = _next_numbers(session, year)
-    now = clock.now()
     plan_due = now.date() + timedelta(days=int(org_settings.get(session, "plan_due_days")))
     drafts = session.exec(select(Finding).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
                           .where(AuditUnit.audit_id == audit_id, Finding.status == FindingStatus.draft)
@@ -88,16 +94,16 @@ def issue_report(session: Session, actor_id: int, audit_id: int) -> list[str]:
         changelog.record(session, "finding", finding.id, actor_id, {"code": (None, finding.code),
                                                                     "status": (FindingStatus.draft, FindingStatus.issued)})
         codes.append(finding.code)
-    changelog.record(session, "audit", audit.id, actor_id, {"status": (audit.status, AuditStatus.report_issued)})
-    audit.status, audit.report_issued_at = AuditStatus.report_issued, now
-    session.add(audit)
+    changelog.record(session, "audit", audit.id, actor_id, {"status": (AuditStatus.completed, AuditStatus.report_issued)})
+    set_committed_value(audit, "status", AuditStatus.report_issued)
+    set_committed_value(audit, "report_issued_at", now)
     session.commit()
     return codes
 
 
 def reopen(session: Session, actor_id: int, audit_id: int, reason: str) -> None:
     """An administrator reopens a completed or issued audit for corrections; the reason is logged."""
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "audit:reopen")
     audit = session.get(Audit, audit_id)
     if audit is None:
         raise NotFound("error.audit_missing")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, create_engine
 
 from qms import config
+
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -50,6 +55,27 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+UNIQUE_ATTEMPTS = 5
+
+
+def retry_unique(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run a write again when a number it took (max + 1) was taken by another writer at the same moment.
+
+    The unique index refuses the second writer; after a rollback its next attempt sees the first one's number.
+    """
+    @functools.wraps(fn)
+    def run(session: Session, *args: Any, **kwargs: Any) -> T:
+        for attempt in range(UNIQUE_ATTEMPTS):
+            try:
+                return fn(session, *args, **kwargs)
+            except IntegrityError:
+                session.rollback()
+                if attempt == UNIQUE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+    return run
 
 
 def alembic_config(engine: Engine) -> Config:

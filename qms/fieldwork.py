@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from qms import checklists, tailoring
 from qms.errors import PermissionDenied
 from qms.models import Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Finding, Response, Role, Unit, User
-from qms.permissions import roles_of
+from qms import permissions
 
 FOLLOWED = (AuditStatus.planned, AuditStatus.in_progress, AuditStatus.completed)
 
@@ -18,13 +18,12 @@ def live_progress(session: Session, actor_id: int) -> list[dict]:
 
     The ISO secretary (and the administrator) follow every open audit; an auditor follows the audits they lead.
     """
-    user = session.get(User, actor_id)
-    roles = roles_of(session, actor_id)
-    if user is None or not user.active or not roles & {Role.iso_rep, Role.admin, Role.auditor}:
+    reach = permissions.reaches(session, actor_id, "audit:progress")
+    if not reach:
         raise PermissionDenied("error.permission_denied")
     query = (select(AuditUnit, Audit, Unit).join(Audit, Audit.id == AuditUnit.audit_id)
              .join(Unit, Unit.id == AuditUnit.unit_id).where(Audit.status.in_(FOLLOWED)))
-    if not roles & {Role.iso_rep, Role.admin}:
+    if permissions.ANY not in reach:
         query = query.where(Audit.lead_auditor_id == actor_id)
     units = session.exec(query.order_by(Audit.code, AuditUnit.audit_date, Unit.code)).all()
     if not units:

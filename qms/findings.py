@@ -8,12 +8,11 @@ from datetime import date, timedelta
 from sqlalchemy import event, func, or_, union
 from sqlmodel import Session, select
 
-from qms import changelog, clock, responses, scope, units
-from qms.audits import READERS
+from qms import changelog, clock, permissions, responses, scope, units
 from qms.errors import NotFound, PermissionDenied, ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, ChecklistItem, CorrectiveAction, Finding,
                         FindingStatus, Grade, Response, Result, Unit)
-from qms.permissions import require_role
+from qms.permissions import require
 from qms.text import fold, nfc
 
 
@@ -90,7 +89,7 @@ def _filtered(session: Session, actor_id: int, flt: RegisterFilter, today: date)
 def register(session: Session, actor_id: int, flt: RegisterFilter, today: date, page: int = 0,
              page_size: int = 50, sort: str = "newest") -> tuple[list[dict], int]:
     """One page of the register and the total count; filtering, sorting and paging happen in SQL."""
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "findings:read")
     base = _filtered(session, actor_id, flt, today)
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     page_ids = session.exec(select(Finding.id).where(Finding.id.in_(base)).order_by(*SORTS.get(sort, SORTS["newest"]))
@@ -120,7 +119,7 @@ def rows_for(session: Session, finding_ids: list[int], today: date) -> list[dict
 def export_rows(session: Session, actor_id: int, flt: RegisterFilter, today: date, sort: str = "newest",
                 limit: int = 100_000) -> list[dict]:
     """Every row of the filtered register (for the Excel export), in pages of 1,000."""
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "findings:read")
     base = _filtered(session, actor_id, flt, today)
     ids = session.exec(select(Finding.id).where(Finding.id.in_(base))
                        .order_by(*SORTS.get(sort, SORTS["newest"])).limit(limit)).all()
@@ -143,14 +142,19 @@ def detect_recurrence(session: Session, finding: Finding, months: int) -> int | 
     return earlier
 
 
-def detail(session: Session, actor_id: int | None, finding_id: int) -> dict:
-    """A finding's page: the finding, where it came from, its recurrence link, in the viewer's scope."""
-    require_role(session, actor_id, *READERS)
+def require_readable(session: Session, actor_id: int | None, finding_id: int) -> Finding:
+    """The finding, if the actor may read it; one outside their scope is as missing as one that never was."""
+    require(session, actor_id, "findings:read")
     query = scope.restrict_findings(session, actor_id, select(Finding.id).join(
         AuditUnit, AuditUnit.id == Finding.audit_unit_id).where(Finding.id == finding_id))
     if session.exec(query).first() is None:
         raise NotFound("error.finding_missing")
-    f = session.get(Finding, finding_id)
+    return session.get(Finding, finding_id)
+
+
+def detail(session: Session, actor_id: int | None, finding_id: int) -> dict:
+    """A finding's page: the finding, where it came from, its recurrence link, in the viewer's scope."""
+    f = require_readable(session, actor_id, finding_id)
     au = session.get(AuditUnit, f.audit_unit_id)
     audit = session.get(Audit, au.audit_id)
     unit = session.get(Unit, au.unit_id)
@@ -199,8 +203,7 @@ def _draft_for(session: Session, actor_id: int, finding_id: int) -> Finding:
     if finding is None:
         raise NotFound("error.finding_missing")
     ctx = responses.context(session, finding.audit_unit_id)
-    if not responses.may_answer(session, actor_id, ctx):
-        raise PermissionDenied("error.not_assigned")
+    permissions.require(session, actor_id, "answers:record", audit_unit_id=finding.audit_unit_id)
     if finding.status != FindingStatus.draft or ctx.audit.status not in responses.OPEN:
         raise ValidationError("error.finding_not_draft")
     return finding

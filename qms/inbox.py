@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from qms import findings, scope
 from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem,
                         Finding, FindingStatus, Response, Result, Role, Unit)
+from qms import permissions
 from qms.permissions import roles_of
 
 LIMIT = 50
@@ -58,15 +59,14 @@ def waiting_for(session: Session, user_id: int, today: date) -> dict[str, dict]:
     """Every list that applies to the user's roles, as {total, rows}; keys name the kind of work."""
     roles = roles_of(session, user_id)
     out: dict[str, list[dict]] = {}
-    if Role.auditor in roles:
+    if permissions.reaches(session, user_id, "answers:record"):
         out["answers"] = answers_to_record(session, user_id)
-    if Role.auditee in roles:
-        mine = scope.visible_unit_ids(session, user_id) or set()
-        q = _findings_in(mine)
+    if permissions.reaches(session, user_id, "findings:respond"):
+        q = _findings_in(permissions.unit_ids(session, user_id, "findings:respond"))
         out["plans_to_submit"] = _finding_rows(session, q.where(
             Finding.status == FindingStatus.issued, Finding.grade.in_(["major", "minor"])), today)
         out["actions_to_implement"] = _finding_rows(session, q.where(Finding.status == FindingStatus.plan_accepted), today)
-    if Role.iso_rep in roles:
+    if permissions.reaches(session, user_id, "findings:review"):
         q = _findings_in(None)
         out["plans_to_accept"] = _finding_rows(session, q.where(Finding.status == FindingStatus.plan_submitted), today)
         out["verifications_due"] = _finding_rows(session, q.where(Finding.status == FindingStatus.implemented), today)

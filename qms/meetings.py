@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from qms import changelog, responses
-from qms.errors import PermissionDenied, ValidationError
+from qms import changelog, permissions
+from qms.errors import ValidationError
 from qms.models import AuditMeeting
 from qms.text import nfc
 
@@ -17,9 +17,7 @@ KINDS = ("opening", "closing")
 def record(session: Session, actor_id: int, audit_unit_id: int, kind: str, held_at: datetime, attendees: str,
            notes: str) -> int:
     """Save the opening or closing meeting of a unit (one of each; saving again updates it)."""
-    ctx = responses.context(session, audit_unit_id)
-    if not responses.may_answer(session, actor_id, ctx):
-        raise PermissionDenied("error.not_assigned")
+    permissions.require(session, actor_id, "answers:record", audit_unit_id=audit_unit_id)
     if kind not in KINDS:
         raise ValidationError("error.meeting_kind")
     if held_at.tzinfo is None:

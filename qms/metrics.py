@@ -9,10 +9,9 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from qms import clock, scope, standards, units
-from qms.audits import READERS
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, CorrectiveAction, Finding, FindingStatus,
                         Grade, Response, Result, Unit)
-from qms.permissions import require_role
+from qms.permissions import require
 
 OPEN = [FindingStatus.issued, FindingStatus.plan_submitted, FindingStatus.plan_accepted, FindingStatus.implemented,
         FindingStatus.verified_effective]
@@ -31,7 +30,7 @@ class DashFilter:
 
 def _findings(session: Session, actor_id: int, flt: DashFilter, *columns):
     """SELECT columns FROM findings (issued, never drafts) narrowed by the filter and the viewer's scope."""
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "dashboard:read")
     query = select(*columns).select_from(Finding).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
         .where(Finding.status != FindingStatus.draft)
     if flt.start:
@@ -126,7 +125,7 @@ def opened_closed_by_month(session: Session, actor_id: int, flt: DashFilter) -> 
 
 def conformity_by_unit(session: Session, actor_id: int, flt: DashFilter, limit: int = 30) -> list[dict]:
     """Share of audited questions answered 'conform', per unit and audit (N/A and not audited left out)."""
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "dashboard:read")
     audited = Response.result.notin_([Result.na, Result.not_audited])
     query = select(Audit.code, Unit.name, func.sum(case((Response.result == Result.conform, 1), else_=0)),
                    func.count()).select_from(Response) \
@@ -146,7 +145,7 @@ def conformity_by_unit(session: Session, actor_id: int, flt: DashFilter, limit: 
 
 def programme_coverage(session: Session, actor_id: int, year: int) -> dict:
     """Active units in the year's programme, and those audited so far."""
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "dashboard:read")
     active = session.exec(select(func.count()).select_from(Unit).where(Unit.active)).one()
     in_year = select(AuditUnit.unit_id).join(Audit, Audit.id == AuditUnit.audit_id) \
         .join(AuditProgramme, AuditProgramme.id == Audit.programme_id).where(AuditProgramme.year == year)

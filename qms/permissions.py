@@ -1,29 +1,184 @@
-"""Role checks, enforced in the domain: a forbidden call raises PermissionDenied."""
+"""Who may do what, and where: one table, enforced in the domain for reads and writes alike.
+
+Each action lists the roles that may do it and how far each role reaches:
+  ANY    every unit;
+  UNITS  the user's own units and every unit below them;
+  TEAM   the audited units the user audits (named on the unit's team, or lead auditor of the audit);
+  LEAD   the audits the user leads.
+A user's roles combine: the action is allowed when any of them reaches the target. A deactivated user may do
+nothing; actor None is the command line (or first-run set-up) and may do everything.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from qms.errors import PermissionDenied
-from qms.models import Role, User, UserRole, UserUnit
+from qms.models import Audit, AuditUnit, AuditUnitAuditor, Role, User, UserRole, UserUnit
 
 ROLES = [r.value for r in Role]
 
 
+class Reach(StrEnum):
+    any = "any"
+    units = "units"
+    team = "team"
+    lead = "lead"
+
+
+A, I, U, E, V = Role.admin, Role.iso_rep, Role.auditor, Role.auditee, Role.viewer
+ANY, UNITS, TEAM, LEAD = Reach.any, Reach.units, Reach.team, Reach.lead
+_EVERYONE = {A: ANY, I: ANY, U: ANY, E: ANY, V: ANY}
+
+RULES: dict[str, dict[Role, Reach]] = {
+    # administration
+    "users:manage": {A: ANY},
+    "units:manage": {A: ANY},
+    "settings:manage": {A: ANY},
+    "checklists:manage": {A: ANY, I: ANY},
+    # planning
+    "programme:read": _EVERYONE,
+    "programme:plan": {A: ANY, I: ANY},
+    "audit:tailor": {A: ANY, I: ANY},
+    "audit:reopen": {A: ANY},
+    "audit:close": {U: LEAD},  # complete the audit and issue its report
+    "audit:progress": {A: ANY, I: ANY, U: LEAD},
+    "report:read": {A: ANY, I: ANY, U: ANY, V: ANY},
+    # audit day
+    "answers:read": {A: ANY, I: ANY, U: ANY, V: ANY, E: UNITS},  # a unit sees what was recorded about it
+    "answers:record": {U: TEAM},  # answers, their files, meetings, draft findings
+    # findings and their corrective actions
+    "findings:read": {A: ANY, I: ANY, U: ANY, V: ANY, E: UNITS},
+    "findings:read_drafts": {A: ANY, I: ANY, U: ANY},
+    "findings:respond": {E: UNITS},  # plan, submit, report actions done (with evidence files), mark implemented
+    "findings:review": {I: ANY},  # accept or return a plan, verify (with evidence files), close
+    # management review and the dashboard
+    "reviews:read": {A: ANY, I: ANY, V: ANY},
+    "reviews:manage": {I: ANY},
+    "dashboard:read": {A: ANY, I: ANY, U: ANY, V: ANY, E: UNITS},
+}
+
+_DENIED = {ANY: "error.permission_denied", UNITS: "error.not_your_unit", TEAM: "error.not_assigned",
+           LEAD: "error.lead_only"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    active: bool
+    roles: frozenset[str]
+
+    @property
+    def is_system(self) -> bool:
+        return self.id is None
+
+
+def actor(session: Session, actor_id: int | None) -> Actor:
+    """The user behind an id with their roles, in one query; an unknown id is an inactive nobody."""
+    if actor_id is None:
+        return Actor(None, True, frozenset(ROLES))
+    rows = session.exec(select(User.active, UserRole.role).outerjoin(UserRole, UserRole.user_id == User.id)
+                        .where(User.id == actor_id)).all()
+    if not rows:
+        return Actor(actor_id, False, frozenset())
+    return Actor(actor_id, bool(rows[0][0]), frozenset(r for _, r in rows if r is not None))
+
+
 def roles_of(session: Session, user_id: int | None) -> set[str]:
+    """The roles a user may use now: none once deactivated."""
     if user_id is None:
         return set()
-    return set(session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all())
+    who = actor(session, user_id)
+    return set(who.roles) if who.active else set()
 
 
 def units_of(session: Session, user_id: int) -> set[int]:
     return set(session.exec(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)).all())
 
 
+def own_unit_ids(session: Session, user_id: int) -> set[int]:
+    """The user's units and every unit below them."""
+    from qms import units  # units imports this module for its own checks
+    found: set[int] = set()
+    for unit_id in units_of(session, user_id):
+        found |= units.descendant_ids(session, unit_id)
+    return found
+
+
+def reaches(session: Session, actor_id: int | None, action: str) -> set[Reach]:
+    """How far the actor reaches for an action: empty when not at all."""
+    rule = RULES[action]
+    who = actor(session, actor_id)
+    if who.is_system:
+        return {ANY}
+    if not who.active:
+        return set()
+    return {reach for role, reach in rule.items() if role in who.roles}
+
+
+def unit_ids(session: Session, actor_id: int | None, action: str) -> set[int] | None:
+    """The units an action reaches by unit membership: None for every unit, an empty set for none."""
+    found = reaches(session, actor_id, action)
+    if ANY in found:
+        return None
+    return own_unit_ids(session, actor_id) if UNITS in found else set()
+
+
+def _team(session: Session, actor_id: int, audit_unit: AuditUnit) -> bool:
+    if session.get(Audit, audit_unit.audit_id).lead_auditor_id == actor_id:
+        return True
+    return session.exec(select(AuditUnitAuditor).where(AuditUnitAuditor.audit_unit_id == audit_unit.id,
+                                                       AuditUnitAuditor.user_id == actor_id)).first() is not None
+
+
+def _reached(session: Session, actor_id: int, reach: Reach, unit_id: int | None, audit_unit: AuditUnit | None,
+             audit_id: int | None) -> bool:
+    if reach == ANY:
+        return True
+    if reach == UNITS:
+        return unit_id is not None and unit_id in own_unit_ids(session, actor_id)
+    if reach == TEAM:
+        return audit_unit is not None and _team(session, actor_id, audit_unit)
+    audit = session.get(Audit, audit_id) if audit_id is not None else None
+    return audit is not None and audit.lead_auditor_id == actor_id
+
+
+def allowed(session: Session, actor_id: int | None, action: str, *, unit_id: int | None = None,
+            audit_unit_id: int | None = None, audit_id: int | None = None) -> bool:
+    """Whether the actor may do `action` on the target named by unit, audited unit or audit (or anywhere)."""
+    return _denial(session, actor_id, action, unit_id, audit_unit_id, audit_id) is None
+
+
+def require(session: Session, actor_id: int | None, action: str, *, unit_id: int | None = None,
+            audit_unit_id: int | None = None, audit_id: int | None = None) -> None:
+    """Refuse with PermissionDenied unless `allowed`; the message says what was missing."""
+    key = _denial(session, actor_id, action, unit_id, audit_unit_id, audit_id)
+    if key is not None:
+        raise PermissionDenied(key)
+
+
+def _denial(session: Session, actor_id: int | None, action: str, unit_id: int | None, audit_unit_id: int | None,
+            audit_id: int | None) -> str | None:
+    found = reaches(session, actor_id, action)
+    if actor_id is None:
+        return None
+    if not found:
+        return "error.permission_denied"
+    if unit_id is None and audit_unit_id is None and audit_id is None:
+        return None  # no target: may the actor do this anywhere (a list then narrows itself with unit_ids)
+    audit_unit = session.get(AuditUnit, audit_unit_id) if audit_unit_id is not None else None
+    if audit_unit is not None:
+        unit_id = audit_unit.unit_id if unit_id is None else unit_id
+        audit_id = audit_unit.audit_id if audit_id is None else audit_id
+    if any(_reached(session, actor_id, reach, unit_id, audit_unit, audit_id) for reach in found):
+        return None
+    return _DENIED[min(found, key=list(Reach).index)]
+
+
 def require_role(session: Session, actor_id: int | None, *roles: str) -> None:
     """Refuse unless the actor is active and holds one of `roles`. actor None is the command line."""
-    if actor_id is None:
-        return
-    user = session.get(User, actor_id)
-    if user is None or not user.active or not (roles_of(session, actor_id) & set(roles)):
+    if actor_id is not None and not (roles_of(session, actor_id) & set(roles)):
         raise PermissionDenied("error.permission_denied")

@@ -7,20 +7,19 @@ from datetime import date
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from qms import audits, changelog, clock, standards, tailoring
+from qms import audits, changelog, clock, db, standards, tailoring
 from qms.errors import NotFound, ValidationError
 from qms.models import (Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit, AuditUnitAuditor,
                         Checklist, ChecklistItem, ClauseExclusion, Response, Result, Role, Unit, User, UserRole,
                         UserUnit)
-from qms.permissions import require_role
+from qms.permissions import require
 from qms.text import nfc
 
-PLANNERS = (Role.admin, Role.iso_rep)
 EDITABLE = (AuditStatus.planned, AuditStatus.in_progress)
 
 
 def create_programme(session: Session, actor_id: int | None, year: int, objectives: str = "") -> int:
-    require_role(session, actor_id, *PLANNERS)
+    require(session, actor_id, "programme:plan")
     if not 2000 <= int(year) <= 2100:
         raise ValidationError("error.year_invalid")
     if session.exec(select(AuditProgramme.id).where(AuditProgramme.year == year)).first() is not None:
@@ -54,11 +53,12 @@ def _check_team(session: Session, lead_id: int | None, team: list[int]) -> None:
             raise ValidationError("error.not_an_auditor")
 
 
+@db.retry_unique
 def create_audit(session: Session, actor_id: int | None, year: int, title: str, checklist_id: int,
                  planned_start: date, planned_end: date, lead_auditor_id: int | None, team: list[int],
                  scope: str = "", criteria: str = "") -> int:
     """A new audit in the year's programme, with the next code."""
-    require_role(session, actor_id, *PLANNERS)
+    require(session, actor_id, "programme:plan")
     programme = session.exec(select(AuditProgramme).where(AuditProgramme.year == year)).first()
     if programme is None:
         raise NotFound("error.programme_missing", year=year)
@@ -103,7 +103,7 @@ def check_impartiality(session: Session, unit_id: int, auditor_ids: list[int]) -
 def plan_unit(session: Session, actor_id: int | None, audit_id: int, unit_id: int, audit_date: date | None,
               auditor_ids: list[int], auditee_reps: str = "") -> int:
     """Add a unit to an audit, or re-plan it: date, auditors (from the audit team), auditee representatives."""
-    require_role(session, actor_id, *PLANNERS)
+    require(session, actor_id, "programme:plan")
     audit = audits.get(session, audit_id)
     if audit.status not in EDITABLE:
         raise ValidationError("error.audit_locked")
@@ -138,7 +138,7 @@ def plan_unit(session: Session, actor_id: int | None, audit_id: int, unit_id: in
 
 def remove_unit(session: Session, actor_id: int | None, audit_unit_id: int) -> None:
     """Take a unit out of an audit that has no answers for it yet."""
-    require_role(session, actor_id, *PLANNERS)
+    require(session, actor_id, "programme:plan")
     row = session.get(AuditUnit, audit_unit_id)
     if row is None:
         raise NotFound("error.audit_unit_missing")
@@ -153,7 +153,7 @@ def remove_unit(session: Session, actor_id: int | None, audit_unit_id: int) -> N
 
 def copy_programme(session: Session, actor_id: int | None, from_year: int, to_year: int) -> int:
     """Last year's audits into a new year: dates shifted by whole years, statuses reset, no answers or findings."""
-    require_role(session, actor_id, *PLANNERS)
+    require(session, actor_id, "programme:plan")
     source = session.exec(select(AuditProgramme).where(AuditProgramme.year == from_year)).first()
     if source is None:
         raise NotFound("error.programme_missing", year=from_year)

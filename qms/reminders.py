@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, select
 
-from qms import clock, scope
+from qms import clock, permissions
 from qms.findings import overdue_ids
 from qms.i18n import t
 from qms.models import (ActionItem, AuditUnit, CorrectiveAction, Finding, FindingStatus, Grade, Role, Unit, User,
@@ -58,7 +58,7 @@ def collect(session: Session, today: date) -> dict[str, dict]:
     soon = today + timedelta(days=SOON_DAYS)
     out: dict[str, dict] = {}
     for user in _people(session, Role.auditee):
-        mine = scope.visible_unit_ids(session, user.id) or set()
+        mine = permissions.unit_ids(session, user.id, "findings:respond")
         base = select(Finding, Unit.name).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
             .join(Unit, Unit.id == AuditUnit.unit_id).where(AuditUnit.unit_id.in_(mine))
         lines = [_line(f, unit, "home.plans_to_submit", f.plan_due, today, user.language)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from qms import audits, reviews
 from qms import settings as org_settings
 from qms.models import AuditUnit, Finding, FindingStatus, Response, Result, Role, Unit
-from qms.permissions import require_role
+from qms.permissions import require
 
 
 def letterhead(session: Session, lang: str) -> dict:
@@ -22,7 +22,7 @@ def letterhead(session: Session, lang: str) -> dict:
 
 def audit_report(session: Session, actor_id: int | None, audit_id: int, lang: str) -> dict:
     """The internal audit report of one audit: the plan, per-unit results, counts, every finding."""
-    require_role(session, actor_id, Role.admin, Role.iso_rep, Role.auditor, Role.viewer)
+    require(session, actor_id, "report:read")
     plan = audits.plan_document(session, actor_id, audit_id, lang)
     audit = audits.get(session, audit_id)
     answered = func.sum(case((Response.result.notin_([Result.na, Result.not_audited]), 1), else_=0))

@@ -9,11 +9,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import attachments, changelog, clock, standards, tailoring
+from qms import attachments, changelog, clock, permissions, standards, tailoring
 from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
 from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Role,
                         Unit, User)
-from qms.permissions import roles_of
 from qms.text import nfc
 
 RESULTS = [r.value for r in Result]
@@ -44,18 +43,12 @@ def context(session: Session, audit_unit_id: int) -> Context:
 
 def may_answer(session: Session, actor_id: int, ctx: Context) -> bool:
     """The unit's auditors and the audit's lead auditor answer; nobody else."""
-    if Role.auditor not in roles_of(session, actor_id):
-        return False
-    if ctx.audit.lead_auditor_id == actor_id:
-        return True
-    return session.exec(select(AuditUnitAuditor).where(AuditUnitAuditor.audit_unit_id == ctx.audit_unit.id,
-                                                       AuditUnitAuditor.user_id == actor_id)).first() is not None
+    return permissions.allowed(session, actor_id, "answers:record", audit_unit_id=ctx.audit_unit.id)
 
 
 def require_answerer(session: Session, actor_id: int, ctx: Context) -> None:
     """One of the unit's auditors (or the lead), while the audit is open."""
-    if not may_answer(session, actor_id, ctx):
-        raise PermissionDenied("error.not_assigned")
+    permissions.require(session, actor_id, "answers:record", audit_unit_id=ctx.audit_unit.id)
     if ctx.audit.status not in OPEN:
         raise ValidationError("error.audit_locked")
 
@@ -164,11 +157,11 @@ def sheet(session: Session, audit_unit_id: int) -> list[dict]:
 
 def mark_not_audited(session: Session, actor_id: int, audit_unit_id: int, reason: str) -> int:
     """Record every in-scope question still without an answer as 'not audited', with the reason; returns how many."""
+    ctx = context(session, audit_unit_id)
+    require_answerer(session, actor_id, ctx)
     reason = nfc(reason).strip()
     if not reason:
         raise ValidationError("error.reason_required")
-    ctx = context(session, audit_unit_id)
-    require_answerer(session, actor_id, ctx)
     pending = [r["id"] for r in sheet(session, audit_unit_id) if r["answer"]["version"] == 0]
     marked = 0
     for item_id in pending:
@@ -202,7 +195,7 @@ def unanswered(session: Session, audit_unit_id: int) -> int:
 
 def my_units(session: Session, actor_id: int) -> list[dict]:
     """Units of open or completed (not yet reported) audits the actor audits or leads."""
-    if Role.auditor not in roles_of(session, actor_id):
+    if not permissions.reaches(session, actor_id, "answers:record"):
         return []
     assigned = select(AuditUnitAuditor.audit_unit_id).where(AuditUnitAuditor.user_id == actor_id)
     rows = session.exec(select(AuditUnit, Audit, Unit).join(Audit, Audit.id == AuditUnit.audit_id)

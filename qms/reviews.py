@@ -11,10 +11,9 @@ from sqlmodel import Session, select
 from qms import changelog, clock, metrics
 from qms.errors import NotFound, ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, ManagementReview, Role)
-from qms.permissions import require_role
+from qms.permissions import require
 from qms.text import nfc
 
-READERS = (Role.admin, Role.iso_rep, Role.viewer)
 # The 9.3.2 inputs nobody's data holds: entered before the meeting.
 MANUAL_INPUTS = ("issues", "satisfaction", "objectives", "processes", "monitoring", "providers", "resources",
                  "risks", "improvement")
@@ -25,7 +24,7 @@ SECTIONS = ("previous_actions", "issues", "satisfaction", "objectives", "process
 
 def list_reviews(session: Session, actor_id: int) -> list[dict]:
     """Every review, newest first, with its number of decisions and how many are still open."""
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "reviews:read")
     counts = select(ActionItem.review_id, func.count().label("n"),
                     func.sum(case((ActionItem.done_date.is_(None), 1), else_=0)).label("open")) \
         .where(ActionItem.review_id.is_not(None)).group_by(ActionItem.review_id).subquery()
@@ -37,7 +36,7 @@ def list_reviews(session: Session, actor_id: int) -> list[dict]:
 
 
 def get(session: Session, actor_id: int, review_id: int) -> dict:
-    require_role(session, actor_id, *READERS)
+    require(session, actor_id, "reviews:read")
     review = session.get(ManagementReview, review_id)
     if review is None:
         raise NotFound("error.review_missing")
@@ -45,7 +44,7 @@ def get(session: Session, actor_id: int, review_id: int) -> dict:
 
 
 def create(session: Session, actor_id: int, held_on: date, chair: str) -> int:
-    require_role(session, actor_id, Role.iso_rep)
+    require(session, actor_id, "reviews:manage")
     review = ManagementReview(held_on=held_on, chair=nfc(chair), inputs={}, status="draft", created_by_id=actor_id,
                               created_at=clock.now())
     session.add(review)
@@ -58,7 +57,7 @@ def create(session: Session, actor_id: int, held_on: date, chair: str) -> int:
 def save_record(session: Session, actor_id: int, review_id: int, held_on: date, chair: str, attendees: str,
                 inputs: dict[str, str], outputs: str) -> None:
     """The meeting record: date, chair, attendees, the entered inputs and the conclusions (9.3.3)."""
-    require_role(session, actor_id, Role.iso_rep)
+    require(session, actor_id, "reviews:manage")
     review = session.get(ManagementReview, review_id)
     if review is None:
         raise NotFound("error.review_missing")
@@ -78,7 +77,7 @@ def save_record(session: Session, actor_id: int, review_id: int, held_on: date, 
 def add_decision(session: Session, actor_id: int, review_id: int, action: str, owner_name: str,
                  due_date: date | None) -> int:
     """A decision that needs work becomes a tracked action with an owner and a due date."""
-    require_role(session, actor_id, Role.iso_rep)
+    require(session, actor_id, "reviews:manage")
     if session.get(ManagementReview, review_id) is None:
         raise NotFound("error.review_missing")
     action, owner_name = nfc(action), nfc(owner_name)
@@ -95,7 +94,7 @@ def add_decision(session: Session, actor_id: int, review_id: int, action: str, o
 
 
 def complete_decision(session: Session, actor_id: int, action_item_id: int, done_date: date, evidence: str) -> None:
-    require_role(session, actor_id, Role.iso_rep)
+    require(session, actor_id, "reviews:manage")
     item = session.get(ActionItem, action_item_id)
     if item is None or item.review_id is None:
         raise NotFound("error.action_missing")
@@ -128,6 +127,7 @@ def previous_actions(session: Session, review: dict, today: date) -> list[dict]:
 
 def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> dict:
     """The figures the meeting sees live: actions of earlier reviews, findings and actions, audits, conformity."""
+    require(session, actor_id, "reviews:read")
     year_start = date(review["held_on"].year - 1, 1, 1)
     flt = metrics.DashFilter(start=year_start, end=review["held_on"])
     since = datetime.combine(year_start, time(), tzinfo=clock.ZONE)

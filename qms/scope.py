@@ -1,33 +1,24 @@
-"""Which records a user may see: auditees only their own units (and sub-units), drafts only to auditors."""
+"""Which findings a user may see: auditees only their own units (and sub-units), drafts only the audit side."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
-from qms import units
-from qms.models import AuditUnit, Finding, FindingStatus, Role
-from qms.permissions import roles_of, units_of
-
-# Roles that see every unit's findings.
-WIDE_ROLES = {Role.admin, Role.iso_rep, Role.viewer, Role.auditor}
+from qms import permissions
+from qms.models import AuditUnit, Finding, FindingStatus
 
 
 def visible_unit_ids(session: Session, user_id: int | None) -> set[int] | None:
-    """None means every unit; otherwise the user's units and everything below them."""
-    if user_id is None or roles_of(session, user_id) & WIDE_ROLES:  # None: the command line
-        return None
-    visible: set[int] = set()
-    for unit_id in units_of(session, user_id):
-        visible |= units.descendant_ids(session, unit_id)
-    return visible
+    """None means every unit; otherwise the units whose findings the user may read (possibly none)."""
+    return permissions.unit_ids(session, user_id, "findings:read")
 
 
 def sees_drafts(session: Session, user_id: int | None) -> bool:
     """Findings stay drafts, visible to the audit side only, until the report is issued."""
-    return user_id is None or bool(roles_of(session, user_id) & {Role.admin, Role.iso_rep, Role.auditor})
+    return permissions.allowed(session, user_id, "findings:read_drafts")
 
 
-def restrict_findings(session: Session, user_id: int, query):
+def restrict_findings(session: Session, user_id: int | None, query):
     """Narrow a query that joins Finding and AuditUnit to what the user may see."""
     unit_ids = visible_unit_ids(session, user_id)
     if unit_ids is not None:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from qms import changelog
 from qms.errors import ValidationError
 from qms.models import Role, Setting
-from qms.permissions import require_role
+from qms.permissions import require
 from qms.text import nfc
 
 DEFAULTS: dict[str, Any] = {
@@ -55,7 +55,7 @@ def all_settings(session: Session) -> dict[str, Any]:
 
 def update(session: Session, actor_id: int | None, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and save organisation settings (admin only); returns the saved values."""
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "settings:manage")
     clean: dict[str, Any] = {}
     for key, value in values.items():
         if key not in DEFAULTS or key.startswith(_INTERNAL_PREFIX):

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from qms import audits, changelog, checklists, standards
 from qms.errors import NotFound, ValidationError
 from qms.models import AuditStatus, AuditUnit, ClauseExclusion, Role
-from qms.permissions import require_role
+from qms.permissions import require
 from qms.text import nfc
 
 LOCKED = (AuditStatus.report_issued, AuditStatus.closed)
@@ -45,7 +45,7 @@ def scope(session: Session, audit_id: int, audit_unit_id: int | None = None) -> 
 def save(session: Session, actor_id: int | None, audit_id: int, audit_unit_id: int | None, in_scope: list[str],
          exclusions: dict[str, str]) -> None:
     """Save the scope of a whole audit (audit_unit_id None) or of one unit; every N/A needs a justification."""
-    require_role(session, actor_id, Role.admin, Role.iso_rep)
+    require(session, actor_id, "audit:tailor")
     audit = audits.get(session, audit_id)
     if audit.status in LOCKED:
         raise ValidationError("error.audit_locked")

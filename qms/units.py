@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from qms import changelog, clock
 from qms.errors import NotFound, ValidationError
 from qms.models import AuditUnit, Role, Unit, UnitType, UserUnit
-from qms.permissions import require_role
+from qms.permissions import require
 from qms.text import nfc
 
 UNIT_TYPES = [t.value for t in UnitType]
@@ -73,7 +73,7 @@ def _clean(session: Session, code: str, name: str, unit_type: str, parent_id: in
 
 def create_unit(session: Session, actor_id: int | None, code: str, name: str,
                 unit_type: str = UnitType.other, parent_id: int | None = None) -> int:
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "units:manage")
     unit = Unit(**_clean(session, code, name, unit_type, parent_id), active=True, created_at=clock.now())
     session.add(unit)
     session.flush()
@@ -84,7 +84,7 @@ def create_unit(session: Session, actor_id: int | None, code: str, name: str,
 
 def update_unit(session: Session, actor_id: int | None, unit_id: int, code: str, name: str,
                 unit_type: str, parent_id: int | None, active: bool = True) -> None:
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "units:manage")
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("error.unit_missing")
@@ -107,7 +107,7 @@ def has_records(session: Session, unit_id: int) -> bool:
 
 def delete_unit(session: Session, actor_id: int | None, unit_id: int) -> None:
     """Delete a unit nothing refers to; otherwise refuse and suggest deactivation."""
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "units:manage")
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("error.unit_missing")

@@ -11,7 +11,7 @@ from qms import auth, changelog, clock, passwords
 from qms.config import LANGUAGES
 from qms.errors import NotFound, ValidationError
 from qms.models import Role, Unit, User, UserRole, UserUnit
-from qms.permissions import ROLES, require_role
+from qms.permissions import ROLES, require
 from qms.text import nfc
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
@@ -44,7 +44,7 @@ def profile(session: Session, user_id: int) -> dict:
 
 
 def list_users(session: Session, actor_id: int | None) -> list[dict]:
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "users:manage")
     ids = session.exec(select(User.id).order_by(User.username)).all()
     return [profile(session, i) for i in ids]
 
@@ -73,7 +73,7 @@ def create_user(session: Session, actor_id: int | None, username: str, full_name
                 roles: list[str], unit_ids: list[int] | None = None, language: str = "vi",
                 email: str | None = None) -> int:
     """Create an account; actor None is the command line or first-run set-up."""
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "users:manage")
     username, full_name, unit_ids = nfc(username).lower(), nfc(full_name), list(unit_ids or [])
     if not _USERNAME.match(username):
         raise ValidationError("error.username_invalid")
@@ -103,7 +103,7 @@ def create_first_admin(session: Session, username: str, full_name: str, password
 
 def update_user(session: Session, actor_id: int | None, user_id: int, full_name: str, roles: list[str],
                 unit_ids: list[int], active: bool = True, email: str | None = None) -> None:
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "users:manage")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user_missing")
@@ -120,11 +120,13 @@ def update_user(session: Session, actor_id: int | None, user_id: int, full_name:
     session.add(user)
     _set_links(session, user_id, roles, unit_ids)
     changelog.record(session, "user", user_id, actor_id, changes)
+    if not user.active:
+        auth.revoke_all(session, user_id)
     session.commit()
 
 
 def set_active(session: Session, actor_id: int | None, user_id: int, active: bool) -> None:
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "users:manage")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user_missing")
@@ -132,6 +134,8 @@ def set_active(session: Session, actor_id: int | None, user_id: int, active: boo
         raise ValidationError("error.cannot_demote_self")
     changelog.record(session, "user", user_id, actor_id, changelog.diff(user, {"active": bool(active)}))
     session.add(user)
+    if not user.active:
+        auth.revoke_all(session, user_id)
     session.commit()
 
 
@@ -145,7 +149,7 @@ def id_for_username(session: Session, username: str) -> int:
 def reset_password(session: Session, actor_id: int | None, user_id: int, new_password: str) -> None:
     """An administrator (or the command line) sets a password: the user must choose their own at next sign-in,
     every open session of theirs ends, and their sign-in delay is cleared."""
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "users:manage")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user_missing")
@@ -178,7 +182,7 @@ def change_own_password(session: Session, user_id: int, current: str, new: str, 
 
 def signin_failures(session: Session, actor_id: int | None, user_id: int) -> int:
     """Recent failed sign-ins under a user's name (what an unlock would clear)."""
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "users:manage")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user_missing")
@@ -187,7 +191,7 @@ def signin_failures(session: Session, actor_id: int | None, user_id: int) -> int
 
 def unlock(session: Session, actor_id: int | None, user_id: int) -> None:
     """Clear a user's sign-in delay (failures counted against their username)."""
-    require_role(session, actor_id, Role.admin)
+    require(session, actor_id, "users:manage")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user_missing")

@@ -39,10 +39,10 @@ def test_whole_chain_with_a_return_and_a_reopen(session, org, issued):
     actions.mark_implemented(session, org["auditee"], nc)
     actions.verify(session, org["rep"], nc, False, "Tháng sau vẫn có hồ sơ trễ không có phiếu")
     assert status(session, nc) == "plan_accepted"
-    assert actions.chain(session, nc)["action"]["reopen_count"] == 1
+    assert actions.chain(session, None, nc)["action"]["reopen_count"] == 1
     plan(session, org, nc, rows=[{"action": "Cài nhắc hạn trên phần mềm một cửa", "owner_name": "CNTT",
                                   "due_date": clock.today() + timedelta(days=10)}])
-    for row in actions.chain(session, nc)["rows"]:
+    for row in actions.chain(session, None, nc)["rows"]:
         if row["done_date"] is None:
             actions.report_done(session, org["auditee"], row["id"], clock.today(), "Ảnh chụp cấu hình")
     actions.mark_implemented(session, org["auditee"], nc)
@@ -54,7 +54,7 @@ def test_whole_chain_with_a_return_and_a_reopen(session, org, issued):
     assert [s[2] for s in steps] == ["draft", "issued", "plan_submitted", "issued", "plan_submitted",
                                       "plan_accepted", "implemented", "plan_accepted", "implemented",
                                       "verified_effective", "closed"]
-    assert changelog.history(session, "correctiveaction", actions.chain(session, nc)["action"]["id"])
+    assert changelog.history(session, "correctiveaction", actions.chain(session, None, nc)["action"]["id"])
 
 
 @pytest.mark.parametrize("override,key", [

@@ -12,8 +12,8 @@ from sqlmodel import select
 from qms import attachments, checklists, filetypes, settings
 from qms.errors import NotFound, ValidationError
 from qms.i18n import t
-from qms.models import (Attachment, Audit, AuditProgramme, AuditUnit, ChangeLog, ChecklistItem, Response,
-                        Unit)
+from qms.models import (Attachment, Audit, AuditProgramme, AuditUnit, AuditUnitAuditor, ChangeLog, ChecklistItem,
+                        Response, Role, Unit)
 
 MIB = 1024 * 1024
 
@@ -81,8 +81,14 @@ TEXT = "Biên bản họp ngày 05/11\nĐã kiểm tra hồ sơ.\n".encode()
 
 
 @pytest.fixture
-def responses(session, admin_id):
-    """Two answers in one audited unit; returns their ids."""
+def auditor(make_user):
+    """Adds the files: the audited unit's auditor (see `responses`)."""
+    return make_user("auditor", Role.auditor)
+
+
+@pytest.fixture
+def responses(session, auditor):
+    """Two answers in one audited unit, audited by `auditor`; returns their ids."""
     checklists.load_bundled(session)
     checklist = checklists.latest(session, "tcvn-iso-9001-2015")
     programme = AuditProgramme(year=2026)
@@ -99,7 +105,7 @@ def responses(session, admin_id):
     items = session.exec(select(ChecklistItem).where(ChecklistItem.checklist_id == checklist.id)
                          .order_by(ChecklistItem.position, ChecklistItem.id).limit(2)).all()
     rows = [Response(audit_unit_id=au.id, item_id=item.id) for item in items]
-    session.add_all(rows)
+    session.add_all([*rows, AuditUnitAuditor(audit_unit_id=au.id, user_id=auditor)])
     session.commit()
     return [r.id for r in rows]
 
@@ -238,24 +244,24 @@ def test_the_allowed_kinds_are_named_once_for_the_message_and_the_picker():
         assert all(word in text for word in words)
 
 
-def test_add_stores_file_with_checksum_and_changelog(session, admin_id, responses):
+def test_add_stores_file_with_checksum_and_changelog(session, auditor, responses):
     data = _png()
-    info = attachments.add(session, admin_id, "report.png", data, response_id=responses[0])
+    info = attachments.add(session, auditor, "report.png", data, response_id=responses[0])
     assert info["mime"] == "image/png" and info["is_image"]
     assert info["size"] == len(data) and info["sha256"] == hashlib.sha256(data).hexdigest()
     assert info["name"] == "report.png" and info["uploaded_at"].tzinfo is not None
     assert "data" not in info
-    assert attachments.content(session, info["id"]) == ("report.png", "image/png", data)
+    assert attachments.content(session, auditor, info["id"]) == ("report.png", "image/png", data)
     row = session.get(Attachment, info["id"])
-    assert row.response_id == responses[0] and row.finding_id is None and row.uploaded_by_id == admin_id
+    assert row.response_id == responses[0] and row.finding_id is None and row.uploaded_by_id == auditor
     log = session.exec(select(ChangeLog).where(ChangeLog.entity == "attachment")).one()
     assert (log.entity_id, log.field, log.old, log.new, log.user_id) == (info["id"], "name", None, "report.png",
-                                                                         admin_id)
+                                                                         auditor)
 
 
-def test_renamed_executable_is_refused(session, admin_id, responses):
+def test_renamed_executable_is_refused(session, auditor, responses):
     with pytest.raises(ValidationError) as err:
-        attachments.add(session, admin_id, "photo.jpg", EXE, response_id=responses[0])
+        attachments.add(session, auditor, "photo.jpg", EXE, response_id=responses[0])
     assert err.value.key == "error.upload_type"
     assert err.value.params == {"name": "photo.jpg", "kinds": filetypes.KINDS}
     assert _stored(session) == ([], [])
@@ -270,34 +276,34 @@ def test_renamed_executable_is_refused(session, admin_id, responses):
     ("ke-hoach.docx", _office("word/document.xml", "setup.exe")),
     ("ke-hoach.docx", _office("word/document.xml", "word/vbaProject.bin")),
 ])
-def test_observed_disguises_are_refused_and_nothing_stored(session, admin_id, responses, name, data):
+def test_observed_disguises_are_refused_and_nothing_stored(session, auditor, responses, name, data):
     with pytest.raises(ValidationError) as err:
-        attachments.add(session, admin_id, name, data, response_id=responses[0])
+        attachments.add(session, auditor, name, data, response_id=responses[0])
     assert err.value.key == "error.upload_type" and err.value.params["name"] == name
     assert _stored(session) == ([], [])
 
 
-def test_heic_photo_is_stored_and_offered_as_a_download(session, admin_id, responses):
-    info = attachments.add(session, admin_id, "IMG_0002.HEIC", HEIC, response_id=responses[0])
+def test_heic_photo_is_stored_and_offered_as_a_download(session, auditor, responses):
+    info = attachments.add(session, auditor, "IMG_0002.HEIC", HEIC, response_id=responses[0])
     assert (info["name"], info["mime"], info["is_image"]) == ("IMG_0002.HEIC", "image/heic", False)
     row = session.get(Attachment, info["id"])
     assert (row.mime, bytes(row.data)) == ("image/heic", HEIC)
 
 
-def test_size_limit_is_inclusive(session, admin_id, responses):
+def test_size_limit_is_inclusive(session, auditor, responses):
     settings.put(session, "upload_limit_mb", 1)
     session.commit()
     with pytest.raises(ValidationError) as err:
-        attachments.add(session, admin_id, "big.txt", b"a" * (MIB + 1), response_id=responses[0])
+        attachments.add(session, auditor, "big.txt", b"a" * (MIB + 1), response_id=responses[0])
     assert err.value.key == "error.upload_too_large" and err.value.params == {"name": "big.txt", "mb": 1}
     assert _stored(session) == ([], [])
-    info = attachments.add(session, admin_id, "exact.txt", b"a" * MIB, response_id=responses[0])
+    info = attachments.add(session, auditor, "exact.txt", b"a" * MIB, response_id=responses[0])
     assert info["size"] == MIB and info["mime"] == "text/plain"
 
 
-def test_default_limit_is_the_setting_default(session, admin_id, responses):
+def test_default_limit_is_the_setting_default(session, auditor, responses):
     with pytest.raises(ValidationError) as err:
-        attachments.add(session, admin_id, "huge.txt", b"a" * (20 * MIB + 1), response_id=responses[0])
+        attachments.add(session, auditor, "huge.txt", b"a" * (20 * MIB + 1), response_id=responses[0])
     assert err.value.params["mb"] == 20
 
 
@@ -309,12 +315,12 @@ def test_default_limit_is_the_setting_default(session, admin_id, responses):
     ("../", b"hello", "one", "error.name_required"),
     ("   ", b"hello", "one", "error.name_required"),
 ])
-def test_refusals_store_nothing(session, admin_id, responses, name, data, owners, key):
+def test_refusals_store_nothing(session, auditor, responses, name, data, owners, key):
     kwargs = {"one": {"response_id": responses[0]}, "none": {},
               "two": {"response_id": responses[0], "finding_id": responses[1]},
               "missing": {"response_id": 999_999}}[owners]
     with pytest.raises(ValidationError) as err:
-        attachments.add(session, admin_id, name, data, **kwargs)
+        attachments.add(session, auditor, name, data, **kwargs)
     assert err.value.key == key
     assert _stored(session) == ([], [])
 
@@ -325,8 +331,8 @@ def test_refusals_store_nothing(session, admin_id, responses, name, data, owners
     ("/tmp/./ghi chú.txt", "ghi chú.txt"),
     ("bad\nname\x00.txt", "badname.txt"),
 ])
-def test_path_components_and_control_characters_are_stripped(session, admin_id, responses, given, stored):
-    info = attachments.add(session, admin_id, given, b"hello", response_id=responses[0])
+def test_path_components_and_control_characters_are_stripped(session, auditor, responses, given, stored):
+    info = attachments.add(session, auditor, given, b"hello", response_id=responses[0])
     assert info["name"] == stored
     session.expire_all()
     assert session.get(Attachment, info["id"]).name == stored
@@ -340,53 +346,54 @@ def test_path_components_and_control_characters_are_stripped(session, admin_id, 
     ("dòng\u2028mới\u2029.txt", "dòngmới.txt"),
     ("a\ud800b.txt", "ab.txt"),  # a lone surrogate cannot be encoded for the database
 ])
-def test_format_characters_are_stripped_from_names(session, admin_id, responses, given, stored):
-    info = attachments.add(session, admin_id, given, b"hello", response_id=responses[0])
+def test_format_characters_are_stripped_from_names(session, auditor, responses, given, stored):
+    info = attachments.add(session, auditor, given, b"hello", response_id=responses[0])
     assert info["name"] == stored
     session.expire_all()
     assert session.get(Attachment, info["id"]).name == stored
 
 
 @pytest.mark.parametrize("data", [b"hello", EXE])
-def test_right_to_left_override_cannot_disguise_the_extension(session, admin_id, responses, data):
+def test_right_to_left_override_cannot_disguise_the_extension(session, auditor, responses, data):
     with pytest.raises(ValidationError) as err:  # shown as "hoso-exe.txt", really "hoso-txt.exe"
-        attachments.add(session, admin_id, "hoso-\u202etxt.exe", data, response_id=responses[0])
+        attachments.add(session, auditor, "hoso-\u202etxt.exe", data, response_id=responses[0])
     assert err.value.key == "error.upload_type" and err.value.params["name"] == "hoso-txt.exe"
     assert _stored(session) == ([], [])
 
 
-def test_nfd_name_is_stored_nfc(session, admin_id, responses):
+def test_nfd_name_is_stored_nfc(session, auditor, responses):
     nfd = unicodedata.normalize("NFD", "Biên bản đánh giá.pdf")
     assert nfd != "Biên bản đánh giá.pdf"
-    info = attachments.add(session, admin_id, nfd, PDF, response_id=responses[0])
+    info = attachments.add(session, auditor, nfd, PDF, response_id=responses[0])
     session.expire_all()
     name = session.get(Attachment, info["id"]).name
     assert name == "Biên bản đánh giá.pdf" == unicodedata.normalize("NFC", name)
 
 
-def test_long_name_is_cut_to_255_keeping_the_extension(session, admin_id, responses):
-    info = attachments.add(session, admin_id, "ả" * 300 + ".xlsx", XLSX, response_id=responses[0])
+def test_long_name_is_cut_to_255_keeping_the_extension(session, auditor, responses):
+    info = attachments.add(session, auditor, "ả" * 300 + ".xlsx", XLSX, response_id=responses[0])
     assert len(info["name"]) == 255 and info["name"].endswith("ả.xlsx")
     session.expire_all()
     assert session.get(Attachment, info["id"]).name == info["name"]
 
 
-def test_list_for_one_owner_in_order_without_bytes(session, admin_id, responses):
-    first = attachments.add(session, admin_id, "b.png", _png(), response_id=responses[0])
-    attachments.add(session, admin_id, "other.txt", b"x", response_id=responses[1])
-    second = attachments.add(session, admin_id, "a.pdf", PDF, response_id=responses[0])
-    listed = attachments.list_for(session, response_id=responses[0])
+def test_list_for_one_owner_in_order_without_bytes(session, auditor, responses):
+    first = attachments.add(session, auditor, "b.png", _png(), response_id=responses[0])
+    attachments.add(session, auditor, "other.txt", b"x", response_id=responses[1])
+    second = attachments.add(session, auditor, "a.pdf", PDF, response_id=responses[0])
+    listed = attachments.list_for(session, auditor, response_id=responses[0])
     assert [a["id"] for a in listed] == [first["id"], second["id"]]
     assert [(a["name"], a["mime"], a["is_image"]) for a in listed] == [("b.png", "image/png", True),
                                                                        ("a.pdf", "application/pdf", False)]
     assert all("data" not in a for a in listed)
     assert listed[1]["sha256"] == hashlib.sha256(PDF).hexdigest() and listed[1]["size"] == len(PDF)
-    assert attachments.list_for(session, finding_id=1) == []
     with pytest.raises(ValidationError):
-        attachments.list_for(session)
+        attachments.list_for(session, auditor, finding_id=1)
+    with pytest.raises(ValidationError):
+        attachments.list_for(session, auditor)
 
 
 def test_content_of_missing_attachment(session):
     with pytest.raises(NotFound) as err:
-        attachments.content(session, 12345)
+        attachments.content(session, None, 12345)
     assert err.value.key == "error.attachment_missing"

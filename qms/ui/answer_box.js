@@ -8,6 +8,7 @@
 const STORE = "qms.answerDrafts.v1";
 const DEBOUNCE_MS = 700;
 const RESEND_MS = 2500;
+const RESEND_MAX_MS = 30000;
 
 function readAll() {
   try { return JSON.parse(window.localStorage.getItem(STORE) || "{}"); } catch (e) { return {}; }
@@ -149,11 +150,21 @@ export default function (component) {
   if (changed) writeAll(all);
   paint(st, all);
   if (pending(st).length) flush(st);
-  st.resend = setInterval(() => { if (pending(st).length) flush(st); }, RESEND_MS);
+  // Each draw from the server starts again at RESEND_MS; without draws (offline, or the page has moved on to the
+  // sign-in and the box is waiting to be removed) resends back off, so they never keep the server's run from ending.
+  let delay = RESEND_MS;
+  const resend = () => {
+    if (pending(st).length) {
+      flush(st);
+      delay = Math.min(delay * 2, RESEND_MAX_MS);
+    }
+    st.resend = setTimeout(resend, delay);
+  };
+  st.resend = setTimeout(resend, delay);
   const online = () => flush(st);
   window.addEventListener("online", online);
   return () => {
-    clearInterval(st.resend);
+    clearTimeout(st.resend);
     window.removeEventListener("online", online);
   };
 }

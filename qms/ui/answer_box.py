@@ -104,6 +104,8 @@ def _on_save(key: str) -> None:
                     responses.save(s, session.actor_id(), au, item, {field: text}, bases={field: conflict.theirs[field]})
                 acks[nonce] = "ok"
                 st.session_state["_saved_at"] = True
+            except session.SessionEnded:
+                return  # unacknowledged, the draft stays in the browser and is sent again after sign-in
             except responses.EditConflict as conflict:
                 acks[nonce] = "conflict"
                 st.session_state["_conflict"] = {"au": au, "item": item, "mine": conflict.mine,

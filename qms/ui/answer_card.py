@@ -13,6 +13,7 @@ from qms.errors import QMSError
 from qms.ui import session
 from qms.ui.answer_box import TEXT_FIELDS, answer_box, drop
 from qms.ui.i18n import error_text, t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import datetime_text
 
 SHOWN = "_answer_shown"  # (audit unit, item, version) as the card last drew it
@@ -58,7 +59,8 @@ def conflict_box() -> None:
     if not conflict:
         return
     with st.container(border=True):
-        st.warning(t("error.edit_conflict", who=conflict["theirs"]["answered_by"]), icon=":material/sync_problem:")
+        st.warning(t("error.edit_conflict", who=md_escape(conflict["theirs"]["answered_by"])),
+                   icon=":material/sync_problem:")
         mine, theirs = st.columns(2)
         for column, title, values in ((mine, t("audit_day.my_version"), conflict["mine"]),
                                       (theirs, t("audit_day.their_version"), conflict["theirs"])):
@@ -108,7 +110,8 @@ def card(au: int, row: dict, editable: bool, position: str) -> None:
     answer_box(session.actor_id(), au, row, editable, position)
     answer = row["answer"]
     if answer["version"]:
-        st.caption(t("audit_day.saved_by", who=answer["answered_by"], at=datetime_text(answer["answered_at"])))
+        st.caption(t("audit_day.saved_by", who=md_escape(answer["answered_by"]),
+                     at=datetime_text(answer["answered_at"])))
     if answer["id"]:
         _files(au, row, answer["id"], editable)
         if editable and answer["result"] in GRADED:
@@ -120,18 +123,18 @@ def card(au: int, row: dict, editable: bool, position: str) -> None:
 
 def _files(au: int, row: dict, response_id: int, editable: bool) -> None:
     with db.session_scope(session.engine()) as s:
-        files = attachments.list_for(s, response_id=response_id)
+        files = attachments.list_for(s, session.actor_id(), response_id=response_id)
     images = [f for f in files if f["is_image"]]
     if images:
         columns = st.columns(4)
         for n, image in enumerate(images):
             with db.session_scope(session.engine()) as s:
-                name, _mime, data = attachments.content(s, image["id"])
-            columns[n % 4].image(data, caption=name, width="stretch")
+                name, _mime, data = attachments.content(s, session.actor_id(), image["id"])
+            columns[n % 4].image(data, caption=md_escape(name), width="stretch")
     for other in (f for f in files if not f["is_image"]):
         with db.session_scope(session.engine()) as s:
-            name, mime, data = attachments.content(s, other["id"])
-        st.download_button(f"{name} ({other['size'] // 1024 + 1} KB)", data, name, mime=mime,
+            name, mime, data = attachments.content(s, session.actor_id(), other["id"])
+        st.download_button(f"{md_escape(name)} ({other['size'] // 1024 + 1} KB)", data, name, mime=mime,
                            key=f"dl_{other['id']}", icon=":material/attach_file:")
     if editable:
         round_no = st.session_state.get(f"_upload_round_{au}_{row['id']}", 0)
@@ -154,7 +157,7 @@ def messages() -> None:
         st.error(error, icon=":material/error:")
     other = st.session_state.pop("_updated_by_other", None)
     if other:
-        st.info(t("audit_day.updated_by_other", who=other), icon=":material/group:")
+        st.info(t("audit_day.updated_by_other", who=md_escape(other)), icon=":material/group:")
     note = st.session_state.pop("_walk_note", None)
     if note:
         st.success(note, icon=":material/check_circle:")

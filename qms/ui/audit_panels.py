@@ -10,6 +10,7 @@ from qms import clock, completion, db, fieldwork, findings, meetings
 from qms.models import Grade
 from qms.ui import session
 from qms.ui.i18n import t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, date_text, datetime_text, empty, flash, label, labeler
 
 GRADES = [g.value for g in Grade]
@@ -23,11 +24,12 @@ def findings_panel(au: int, editable: bool) -> None:
         return
     opened = st.session_state.get("_open_finding")
     for f in rows:
-        title = f"{f['code'] or t('finding.draft_code')} · {f['clause']} · {label('grade', f['grade'])}"
+        title = f"{md_escape(f['code'] or t('finding.draft_code'))} · {md_escape(f['clause'])} · " \
+                f"{label('grade', f['grade'])}"
         with st.expander(title, expanded=f["id"] == opened):
             if not editable or f["status"] != "draft":
                 st.text(f["statement"])
-                st.caption(f["evidence"])
+                st.caption(md_escape(f["evidence"]))
                 continue
             with st.form(f"finding_{f['id']}"):
                 grade = st.segmented_control(t("field.grade"), GRADES, default=f["grade"], format_func=labeler("grade"))
@@ -95,6 +97,7 @@ def report_panel(audit_id: int, status: str) -> None:
 @st.fragment(run_every=10)
 def progress_panel() -> None:
     """Every unit of the audits in the field, refreshed every few seconds: read-only, for the ISO secretary and leads."""
+    session.keep_signed_in()
     st.subheader(t("audit_day.live"))
     with db.session_scope(session.engine()) as s:
         ok, rows = attempt(fieldwork.live_progress, s, session.actor_id())

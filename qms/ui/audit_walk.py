@@ -13,6 +13,7 @@ from qms.errors import QMSError
 from qms.ui import session
 from qms.ui.answer_card import card, conflict_box, messages
 from qms.ui.i18n import error_text, lang, t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import empty
 
 REFRESH_SECONDS = 5  # answers saved by another auditor on the same unit appear within this
@@ -60,13 +61,15 @@ def _navigator(rows: list[dict], current: str, by_group: dict[str, list[dict]]) 
         for group, members in by_group.items():
             answered = sum(1 for r in members if r["answer"]["version"])
             here = any(r["item_key"] == current for r in members)
-            with st.expander(f"{group}. {titles[group]['title_' + lang()]} · {answered}/{len(members)}", expanded=here):
+            title = md_escape(f"{group}. {titles[group]['title_' + lang()]}")
+            with st.expander(f"{title} · {answered}/{len(members)}", expanded=here):
                 keys = [r["item_key"] for r in members]
                 marks = {r["item_key"]: "✓" if r["answer"]["version"] else "○" for r in members}
                 if st.session_state.get(f"nav_{group}") != (current if here else None):
                     st.session_state[f"nav_{group}"] = current if here else None
                 st.pills(t("audit_day.question"), keys, key=f"nav_{group}", label_visibility="collapsed",
-                         format_func=lambda k, m=marks: f"{m[k]} {k}", on_change=_nav_picked, args=(f"nav_{group}",))
+                         format_func=lambda k, m=marks: md_escape(f"{m[k]} {k}"), on_change=_nav_picked,
+                         args=(f"nav_{group}",))
 
 
 def _nav_picked(key: str) -> None:
@@ -77,6 +80,7 @@ def walk(au: int, editable: bool) -> None:
     """The walk of one unit, rerun every few seconds so another auditor's answers appear without a reload."""
     @st.fragment(run_every=REFRESH_SECONDS)
     def body() -> None:
+        session.keep_signed_in()
         with db.session_scope(session.engine()) as s:
             rows = responses.sheet(s, au)
         if st.session_state.pop("_rerun_app", False):

@@ -11,3 +11,11 @@ def go(path: str) -> None:
     """Navigate the whole page to `path`, a same-origin address we built (never user text)."""
     st.html(f"<script>window.location.replace({json.dumps(path)});</script>", unsafe_allow_javascript=True)
     st.stop()
+
+
+def post(path: str) -> None:
+    """Submit an empty form to `path` from the whole page, for routes that change state (they take POST only)."""
+    st.html("<script>(() => { const form = document.createElement('form'); form.method = 'POST'; "
+            f"form.action = {json.dumps(path)}; document.body.appendChild(form); form.submit(); }})();</script>",
+            unsafe_allow_javascript=True)
+    st.stop()

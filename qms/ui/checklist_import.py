@@ -11,6 +11,7 @@ from qms import checklist_excel, checklists, db
 from qms.errors import QMSError
 from qms.ui import session
 from qms.ui.i18n import error_text, t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash
 
 
@@ -18,15 +19,16 @@ def problem_table(source: str, problems) -> None:
     """Problems as FILE:LINE: message rows (plain cells, never HTML)."""
     st.dataframe(pd.DataFrame([{t("checklists.line"): p.line, t("checklists.problem"): t(p.key, **p.params)}
                                for p in problems]), hide_index=True, width="stretch")
-    st.caption(t("checklists.problems_in", source=source, n=len(problems)))
+    st.caption(t("checklists.problems_in", source=md_escape(source), n=len(problems)))
 
 
 def _report(result: checklists.LoadResult) -> None:
     if result.status == "invalid":
-        st.error(t("checklists.invalid", source=result.source), icon=":material/error:")
+        st.error(t("checklists.invalid", source=md_escape(result.source)), icon=":material/error:")
         problem_table(result.source, result.problems)
     else:
-        flash(t(f"cli.checklist_{result.status}", source=result.source, version=result.version))
+        flash(t(f"cli.checklist_{result.status}", source=md_escape(result.source),
+                version=md_escape(result.version)))
         st.rerun()
 
 
@@ -82,7 +84,7 @@ def excel_import(me: dict, upload) -> None:
         st.error(t("checklists.rows_with_problems", n=len(result.problems)), icon=":material/error:")
         problem_table(upload.name, result.problems)
         return
-    st.success(t("checklists.ready", questions=result.rows, clauses=len(result.checklist["clauses"])))
+    st.success(t("checklists.ready", questions=int(result.rows), clauses=len(result.checklist["clauses"])))
     if st.button(t("checklists.import_now"), type="primary", key="xl_import"):
         with db.session_scope(session.engine()) as s:
             ok, loaded = attempt(checklists.import_checklist, s, me["id"], result.checklist, upload.name)

@@ -14,29 +14,43 @@ from qms.i18n import history_field, history_value
 from qms.reports import car
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
-from qms.ui.widgets import attempt, date_text, datetime_text, flash, label, labeler, md_escape
+from qms.ui.markdown import md_escape
+from qms.ui.widgets import attempt, date_text, datetime_text, flash, label, labeler
 
 
-def _run(fn, *args, done: str) -> None:
+def _seen(finding_id: int, version: int | None) -> int | None:
+    """Remember the version drawn now and return the one drawn before; None forgets it (after one's own step)."""
+    key = f"finding_seen_{finding_id}"
+    before = st.session_state.get(key, version)
+    if version is None:
+        st.session_state.pop(key, None)
+    else:
+        st.session_state[key] = version
+    return before
+
+
+def _run(fn, *args, done: str, **kwargs) -> None:
     with db.session_scope(session.engine()) as s:
-        ok, _ = attempt(fn, s, *args)
+        ok, _ = attempt(fn, s, *args, **kwargs)
     if ok:
+        _seen(args[1], None)
         flash(t(done))
         st.rerun()
 
 
 def _files(finding: dict) -> None:
     with db.session_scope(session.engine()) as s:
-        files = attachments.list_for(s, finding_id=finding["id"])
+        files = attachments.list_for(s, session.actor_id(), finding_id=finding["id"])
         if finding["response_id"]:
-            files += attachments.list_for(s, response_id=finding["response_id"])
-        contents = {f["id"]: attachments.content(s, f["id"]) for f in files}
+            files += attachments.list_for(s, session.actor_id(), response_id=finding["response_id"])
+        contents = {f["id"]: attachments.content(s, session.actor_id(), f["id"]) for f in files}
     for f in files:
         name, mime, data = contents[f["id"]]
         if f["is_image"]:
-            st.image(data, caption=name, width=320)
+            st.image(data, caption=md_escape(name), width=320)
         else:
-            st.download_button(name, data, name, mime=mime, key=f"file_{f['id']}", icon=":material/attach_file:")
+            st.download_button(md_escape(name), data, name, mime=mime, key=f"file_{f['id']}",
+                               icon=":material/attach_file:")
 
 
 def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
@@ -82,8 +96,10 @@ def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
             ok, _ = attempt(actions.save_plan, s, me["id"], finding["id"], correction, correction_by, correction_date,
                             root_cause, steps, category or "", plan_rows)
             if ok and submit:
-                ok, _ = attempt(actions.submit_plan, s, me["id"], finding["id"])
+                ok, _ = attempt(actions.submit_plan, s, me["id"], finding["id"],
+                                expected_version=finding["shown_version"])
         if ok:
+            _seen(finding["id"], None)
             flash(t("car.submitted" if submit else "common.saved"))
             st.rerun()
 
@@ -117,19 +133,21 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
     fid = finding["id"]
     if "plan" in steps:
         if chain["action"] and chain["action"].get("return_comment") and finding["status"] == "issued":
-            st.warning(f"{t('car.return_comment')}: {chain['action']['return_comment']}", icon=":material/undo:")
+            st.warning(f"{t('car.return_comment')}: {md_escape(chain['action']['return_comment'])}",
+                       icon=":material/undo:")
         _plan_form(me, finding, chain, "submit" in steps)
     if "report_done" in steps:
         _report_done(me, finding, chain)
     if "implemented" in steps and st.button(t("car.mark_implemented"), type="primary", key=f"impl_{fid}"):
-        _run(actions.mark_implemented, me["id"], fid, done="car.implemented")
+        _run(actions.mark_implemented, me["id"], fid, done="car.implemented", expected_version=finding["shown_version"])
     if "accept" in steps:
         if st.button(t("car.accept"), type="primary", key=f"accept_{fid}"):
-            _run(actions.accept_plan, me["id"], fid, done="car.accepted")
+            _run(actions.accept_plan, me["id"], fid, done="car.accepted", expected_version=finding["shown_version"])
         with st.form(f"return_{fid}"):
             comment = st.text_area(t("car.return_comment"))
             if st.form_submit_button(t("car.return")):
-                _run(actions.return_plan, me["id"], fid, comment, done="car.returned")
+                _run(actions.return_plan, me["id"], fid, comment, done="car.returned",
+                     expected_version=finding["shown_version"])
     if "verify" in steps:
         with st.form(f"verify_{fid}"):
             left, right = st.columns(2)
@@ -142,12 +160,13 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
                 if upload is not None:  # the evidence is kept even if the verification itself is refused
                     with db.session_scope(session.engine()) as s:
                         attempt(attachments.add, s, me["id"], upload.name, upload.getvalue(), finding_id=fid)
-                _run(actions.verify, me["id"], fid, effective, note, when, done="common.saved")
+                _run(actions.verify, me["id"], fid, effective, note, when, done="common.saved",
+                     expected_version=finding["shown_version"])
     if "close" in steps:
         with st.form(f"close_{fid}"):
             note = "" if finding["grade"] in ("major", "minor") else st.text_area(t("car.close_note"))
             if st.form_submit_button(t("car.close"), type="primary"):
-                _run(actions.close, me["id"], fid, note, done="car.closed")
+                _run(actions.close, me["id"], fid, note, done="car.closed", expected_version=finding["shown_version"])
 
 
 def finding_page(me: dict, finding_id: int) -> None:
@@ -157,29 +176,35 @@ def finding_page(me: dict, finding_id: int) -> None:
         except QMSError as exc:
             st.error(error_text(exc))
             return
-        chain = actions.chain(s, finding_id)
+        chain = actions.chain(s, me["id"], finding_id)
         steps = actions.next_steps(s, me["id"], finding_id) if finding["status"] != "draft" else []
         history = changelog.history_of_finding(s, finding_id)
         agency = org_settings.get(s, f"org_name_{lang()}")
+    # The version the previous run drew is what the person saw when they clicked: a step taken on it is refused
+    # if someone else moved the finding since (a button no longer drawn would otherwise swallow the click).
+    finding["shown_version"] = _seen(finding_id, finding["version"])
     if st.button(t("finding.back"), icon=":material/arrow_back:", key="back_to_register"):
         del st.query_params["finding"]
         st.rerun()
-    st.header(f"{finding['code'] or t('finding.draft_code')} · {label('grade', finding['grade'])}")
+    st.header(f"{md_escape(finding['code'] or t('finding.draft_code'))} · {label('grade', finding['grade'])}")
+    if finding["shown_version"] != finding["version"]:
+        st.warning(t("error.finding_changed"), icon=":material/sync_problem:")
     overdue = finding["status"] == "issued" and finding["plan_due"] and finding["plan_due"] < clock.today()
     st.markdown(f"**{t('field.status')}:** {label('status', finding['status'])}"
                 + (f" · :red[{t('field.overdue')}]" if overdue else ""))
     if finding["recurring_of"]:
-        st.warning(t("finding.recurring", code=finding["recurring_of"]["code"] or ""), icon=":material/replay:")
+        st.warning(t("finding.recurring", code=md_escape(finding["recurring_of"]["code"] or "")),
+                   icon=":material/replay:")
     left, right = st.columns(2)
     left.markdown(f"**{t('field.unit')}:** {md_escape(finding['unit'])}")
     left.markdown(f"**{t('field.audit')}:** {md_escape(finding['audit'])}")
-    right.markdown(f"**{t('field.clause')}:** {finding['clause']}")
+    right.markdown(f"**{t('field.clause')}:** {md_escape(finding['clause'])}")
     right.markdown(f"**{t('field.due')}:** {date_text(finding['plan_due']) or '—'}")
     st.markdown(f"**{t('field.statement')}**")
     st.text(finding["statement"])
     st.markdown(f"**{t('audit_day.finding_evidence')}**")
     st.text(finding["evidence"] or "—")
-    st.caption(f"{t('audit_day.requirement')}: {finding['requirement_ref']}")
+    st.caption(f"{t('audit_day.requirement')}: {md_escape(finding['requirement_ref'])}")
     if finding["question"]:
         with st.expander(t("finding.source")):
             q = finding["question"]
@@ -187,8 +212,8 @@ def finding_page(me: dict, finding_id: int) -> None:
             if finding["answer"]:
                 a = finding["answer"]
                 st.text(f"{t('audit_day.result')}: {t('result.' + a['result'])} · {a['evidence']}")
-                st.caption(f"{t('audit_day.records_sampled')}: {a['records_sampled'] or '—'} · "
-                           f"{t('audit_day.interviewed')}: {a['interviewed'] or '—'}")
+                st.caption(f"{t('audit_day.records_sampled')}: {md_escape(a['records_sampled'] or '—')} · "
+                           f"{t('audit_day.interviewed')}: {md_escape(a['interviewed'] or '—')}")
     _files(finding)
 
     st.subheader(t("finding.chain"))

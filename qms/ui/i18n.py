@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from qms import config
-from qms.i18n import message, t as lookup
+from qms.i18n import t as lookup
+from qms.ui.markdown import md_escape
 
 
 def lang() -> str:
@@ -19,4 +20,8 @@ def t(key: str, /, **params: object) -> str:
 
 
 def error_text(error: Exception) -> str:
-    return message(error, lang())
+    """A refusal in the user's language, for st.error: the names and codes it quotes are shown as typed."""
+    key = getattr(error, "key", None)
+    if key is None:
+        return md_escape(error)
+    return t(key, **{name: md_escape(value) for name, value in getattr(error, "params", {}).items()})

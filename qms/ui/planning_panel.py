@@ -12,6 +12,7 @@ from qms.reports import audit_plan, audit_report
 from qms.ui.report_buttons import pdf_button
 from qms.ui import session
 from qms.ui.i18n import lang, t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form
 
 
@@ -113,7 +114,7 @@ def audit_units(me: dict, audit: dict) -> None:
                     ok, _ = attempt(planning.plan_unit, s, me["id"], audit["id"], unit, day, chosen, reps)
                 if ok:
                     reset_form(f"plan_unit_{audit['id']}")
-                    flash(t("planning.unit_added", unit=unit_names[unit]))
+                    flash(t("planning.unit_added", unit=md_escape(unit_names[unit])))
                     st.rerun()
 
 
@@ -153,5 +154,5 @@ def reopen_form(me: dict, audit: dict) -> None:
             with db.session_scope(session.engine()) as s:
                 ok, _ = attempt(completion.reopen, s, me["id"], audit["id"], reason)
             if ok:
-                flash(t("planning.reopened", code=audit["code"]))
+                flash(t("planning.reopened", code=md_escape(audit["code"])))
                 st.rerun()

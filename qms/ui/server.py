@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
 from qms import auth, db
@@ -37,8 +38,21 @@ async def start_session(request: Request) -> RedirectResponse:
     return response
 
 
-async def end_session(request: Request) -> RedirectResponse:
-    """Revoke the session behind the cookie and clear it."""
+def _same_origin(request: Request) -> bool:
+    """Whether a POST comes from a page of this app, not from another site or another port of this host."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("origin")
+    # Browsers send Origin with every POST; without it the sender is no browser, so holds no victim's cookie.
+    return origin is None or urlsplit(origin).netloc in {request.headers.get("host"),
+                                                          request.headers.get("x-forwarded-host")}
+
+
+async def end_session(request: Request) -> RedirectResponse | PlainTextResponse:
+    """Revoke the session behind the cookie and clear it (POST from the app's own pages only)."""
+    if not _same_origin(request):
+        return PlainTextResponse("Forbidden", status_code=403)
     with db.session_scope() as session:
         auth.revoke(session, auth.unsign(session, request.cookies.get(auth.COOKIE_NAME)))
     response = RedirectResponse("/", status_code=303)
@@ -46,4 +60,6 @@ async def end_session(request: Request) -> RedirectResponse:
     return response
 
 
-app = st.App(str(APP), routes=[Route("/auth/session", start_session), Route("/auth/logout", end_session)])
+# Signing out changes state, so it takes POST only: a Markdown image or another site's link cannot reach it.
+app = st.App(str(APP), routes=[Route("/auth/session", start_session),
+                               Route("/auth/logout", end_session, methods=["POST"])])

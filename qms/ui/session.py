@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import time
 
 import streamlit as st
 
 from qms import auth, bootstrap, db, users
+from qms.errors import QMSError
 from qms.ui.i18n import lang
 
 USER_KEY = "user"
+_CHECKED_KEY = "_session_checked_at"
+ENDED_KEY = "session_ended"  # tells the sign-in screen why it is showing
+CHECK_SECONDS = 2.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,10 +39,36 @@ def _load(user_id: int) -> dict | None:
     return me if me["active"] else None
 
 
+def _still_signed_in(me: dict) -> bool:
+    """Whether the browser's session token is live and its user active: one indexed query.
+
+    Deactivation, a password reset and signing out in another tab all end the session here, at the next
+    interaction. The answer is kept for CHECK_SECONDS so the several domain calls of one run cost one query.
+    """
+    now = time.monotonic()
+    if now - st.session_state.get(_CHECKED_KEY, -CHECK_SECONDS) < CHECK_SECONDS:
+        return True
+    with db.session_scope(engine()) as session:
+        if cookie_routes():
+            token = auth.unsign(session, st.context.cookies.get(auth.COOKIE_NAME))
+            alive = auth.user_for_token(session, token) == me["id"]
+        else:
+            alive = auth.is_active(session, me["id"])
+    if alive:
+        st.session_state[_CHECKED_KEY] = now
+    return alive
+
+
 def current_user() -> dict | None:
     """The signed-in user's profile, restoring it from the session cookie when needed."""
     me = st.session_state.get(USER_KEY)
-    if me is None and cookie_routes():
+    if me is not None:
+        if _still_signed_in(me):
+            return me
+        sign_out()
+        st.session_state[ENDED_KEY] = True
+        return None
+    if cookie_routes():
         with db.session_scope(engine()) as session:
             token = auth.unsign(session, st.context.cookies.get(auth.COOKIE_NAME))
             user_id = auth.user_for_token(session, token)
@@ -76,10 +107,28 @@ def set_language(value: str) -> None:
 def sign_out() -> None:
     """Forget the user here; the logout route revokes the cookie's session in the browser."""
     st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(_CHECKED_KEY, None)
+
+
+class SessionEnded(QMSError):
+    """The session ended (signed out elsewhere, password reset, account deactivated) since the page was drawn."""
+
+    def __init__(self) -> None:
+        super().__init__("error.session_ended")
 
 
 def actor_id() -> int:
-    return st.session_state[USER_KEY]["id"]
+    """The signed-in user's id; SessionEnded once the session has ended (callbacks leave the work unsaved)."""
+    me = current_user()
+    if me is None:
+        raise SessionEnded()
+    return me["id"]
+
+
+def keep_signed_in() -> None:
+    """For fragments, which rerun without the router: an ended session redraws the whole app (the sign-in)."""
+    if current_user() is None:
+        st.rerun(scope="app")
 
 
 def require_user() -> dict:

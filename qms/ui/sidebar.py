@@ -7,7 +7,8 @@ import streamlit as st
 from qms.config import LANGUAGES
 from qms.ui import browser, nav, session, shell
 from qms.ui.i18n import lang, t
-from qms.ui.widgets import labeler, md_escape
+from qms.ui.markdown import md_escape
+from qms.ui.widgets import labeler
 
 
 def _switched(key: str) -> None:
@@ -33,5 +34,5 @@ def sidebar(me: dict) -> None:
         if st.button(t("common.sign_out"), icon=":material/logout:", key="sign_out", width="stretch"):
             session.sign_out()
             if session.cookie_routes():
-                browser.go("/auth/logout")
+                browser.post("/auth/logout")
             st.rerun()

@@ -8,6 +8,7 @@ import streamlit as st
 from qms import audits, db, tailoring
 from qms.ui import session
 from qms.ui.i18n import lang, t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash
 
 
@@ -30,7 +31,7 @@ def tailoring_panel(me: dict, audit: dict) -> None:
         st.markdown(f"**{t('tailoring.not_applicable')}**")
         st.caption(t("tailoring.na_help"))
         if current["inherited"]:
-            st.caption(t("tailoring.inherited", clauses=", ".join(current["inherited"])))
+            st.caption(t("tailoring.inherited", clauses=md_escape(", ".join(current["inherited"]))))
         own = {c: j for c, j in current["exclusions"].items() if c not in current["inherited"]}
         edited = st.data_editor(
             pd.DataFrame({"clause": list(own), "justification": list(own.values())}, dtype="string"),

@@ -69,10 +69,5 @@ def datetime_text(value) -> str:
     return clock.format_datetime(value, lang())
 
 
-def md_escape(text: str) -> str:
-    """User text inside our own Markdown: its characters are shown, never interpreted."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in str(text))
-
-
 def empty(key: str) -> None:
     st.caption(t(key))

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from qms import demo
 from tests.conftest import BACKENDS, _truncate, build_demo, fresh_pg_database
+from tests.markdown_text import shown
 
 TIMEOUT = 30
 
@@ -92,5 +93,5 @@ def by_label(widgets, label: str, form: str | None = None):
 
 
 def texts(at: AppTest) -> list[str]:
-    """Every error, success and toast message shown, for assertions on feedback."""
-    return [e.value for e in at.error] + [s.value for s in at.success] + [x.value for x in at.toast]
+    """Every error, success and toast message as the reader sees it (names in it are escaped Markdown)."""
+    return [shown(m.value) for m in [*at.error, *at.success, *at.toast]]

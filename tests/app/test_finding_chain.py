@@ -81,4 +81,4 @@ def test_issued_to_closed_through_every_role(writable_demo_url):
     assert click(rep, "Đóng phát hiện") == ["Đã đóng phát hiện."]
     with Session(db.get_engine(writable_demo_url)) as s:
         assert s.get(Finding, fid).status == "closed"
-        assert actions.chain(s, fid)["action"]["reopen_count"] == 1
+        assert actions.chain(s, None, fid)["action"]["reopen_count"] == 1

@@ -23,7 +23,7 @@ def test_car_has_every_section_and_the_history(session, org, issued, tmp_path):
     actions.submit_plan(session, org["auditee"], nc)
     actions.accept_plan(session, org["rep"], nc)
     path = tmp_path / "car.pdf"
-    path.write_bytes(car.build(findings.detail(session, org["rep"], nc), actions.chain(session, nc),
+    path.write_bytes(car.build(findings.detail(session, org["rep"], nc), actions.chain(session, org["rep"], nc),
                                changelog.history_of_finding(session, nc), "Ủy ban nhân dân tỉnh Phú Lâm", "vi"))
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
     code = session.get(Finding, nc).code
