@@ -105,8 +105,13 @@ def test_two_auditors_see_each_others_answers_without_a_reload(browser, own_serv
         expect(first.get_by_label(EVIDENCE, exact=True)).to_have_value("2/10 hồ sơ trễ hạn", timeout=15_000)
         expect(first.locator(".qms-answer").get_by_role("radio", name="KPH nhẹ", exact=True)).to_be_checked(
             timeout=15_000)
-        # Both edit the same field while the second tablet is offline: when it is back, the second save is
-        # refused with both versions side by side, and nothing is lost.
+        # Both write the first answer of the next question while the second tablet is offline: when it is back,
+        # its save is refused with both versions side by side (the race of two first answers), and nothing is lost.
+        for page in (first, second):
+            page.get_by_role("button", name="Câu sau").click()
+            wait_for_app(page)
+        key = on_screen(first)
+        assert on_screen(second) == key and key not in stored(own_server.db_url, au)
         proxy.cut()
         second.get_by_label(EVIDENCE, exact=True).fill("2/10 hồ sơ trễ hạn, 1 hồ sơ thiếu phiếu")
         second.get_by_label(EVIDENCE, exact=True).press("Tab")
@@ -130,11 +135,11 @@ def test_two_auditors_see_each_others_answers_without_a_reload(browser, own_serv
     sign_in(rep, "isorep")
     open_app(rep, "/audit_day")
     row = rep.locator("[data-testid='stDataFrame'] tr").filter(has_text=audit_code(own_server.db_url, au))
-    expect(row.locator("td").filter(has_text=re.compile(r"^1/170$"))).to_be_attached()
+    expect(row.locator("td").filter(has_text=re.compile(r"^2/170$"))).to_be_attached()
     first.get_by_role("button", name="Câu sau").click()
     wait_for_app(first)
     tap_result(first, "conform")
-    expect(row.locator("td").filter(has_text=re.compile(r"^2/170$"))).to_be_attached(timeout=25_000)
+    expect(row.locator("td").filter(has_text=re.compile(r"^3/170$"))).to_be_attached(timeout=25_000)
     shot(rep, "isorep_audit_day_progress_1366")
     for page in (first, rep):
         assert_no_exception(page)
