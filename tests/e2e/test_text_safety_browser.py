@@ -4,7 +4,8 @@ payloads, every screen that shows one is opened by the role that sees it, and no
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+import time
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -76,14 +77,19 @@ def seed(db_url: str) -> dict:
 
 
 def check(page, seen: list[str], problems: list[str], where: str, visible: list[str]) -> None:
-    """Nothing fetched for a payload, no payload turned into an image, link or colour, and its text readable.
+    """The payloads' text readable, nothing fetched for them, none turned into an image, link, colour or the like.
 
     Problems are collected rather than raised, so one run names every screen that fails."""
     assert_no_exception(page)
-    leaked = [url for url in seen if TRAP in url or "/auth/logout" in url]
-    seen.clear()
-    if leaked:
-        problems.append(f"{where}: the browser fetched {leaked}")
+    literals = [{"UC": CODE, "qi": QUESTION}.get(tag) or payload(tag) for tag in visible]
+    deadline = time.monotonic() + 20  # a fragment's timed rerun may be redrawing part of the screen
+    while True:
+        text = page.locator("body").inner_text().replace("\u2060", "")  # the joiner md_escape puts in ":streamlit:"
+        missing = [literal for literal in literals if literal not in text]
+        if not missing or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
+    problems += [f"{where}: {literal!r} is not shown as text" for literal in missing]
     made = page.evaluate("""(trap) => {
         const tags = /^(un|fa|fn|rr|rs|pi|rc|ct|nj|ai|af|qf|qi|UC)$/i;
         const where = (e) => (e.closest('[data-testid]') || e).getAttribute('data-testid') + ': ';
@@ -102,15 +108,14 @@ def check(page, seen: list[str], problems: list[str], where: str, visible: list[
             ...found('.katex', () => true, () => 'formula'),
         ];
     }""", TRAP)
-    text = page.locator("body").inner_text().replace("\u2060", "")
     if "\N{SMILING FACE WITH OPEN MOUTH AND SMILING EYES}" in text:
         made.append("emoji")
     if made:
         problems.append(f"{where}: payload rendered as Markdown: {made}")
-    for tag in visible:
-        literal = {"UC": CODE, "qi": QUESTION}.get(tag) or payload(tag)
-        if literal not in text:
-            problems.append(f"{where}: {literal!r} is not shown as text")
+    leaked = [url for url in seen if TRAP in url or "/auth/logout" in url]
+    seen.clear()
+    if leaked:
+        problems.append(f"{where}: the browser fetched {leaked}")
     assert page.locator("[data-testid='stSidebar']").count() == 1, f"{where}: signed out by a payload"
 
 
