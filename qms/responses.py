@@ -80,7 +80,8 @@ def _stale(current: dict, clean: dict, expected_version: int | None, bases: dict
     if bases is None:
         return current["version"] != (expected_version or 0)
     shown = {k: (None if k == "result" and not current["version"] else current[k]) for k in clean}
-    return any(shown[k] != (bases.get(k) or (None if k == "result" else "")) and shown[k] != v
+    # Bases are compared as stored (NFC, trimmed): "ghi " typed and saved as "ghi" is the same text.
+    return any(shown[k] != (nfc(bases.get(k)) or (None if k == "result" else "")) and shown[k] != v
                for k, v in clean.items())
 
 

@@ -34,6 +34,14 @@ def test_saving_one_field_never_collides_with_ones_own_save_of_another(session, 
         ("conform", "Đã xem", "Số 12", 3)
 
 
+def test_text_saved_mid_word_is_the_base_of_the_rest_though_stored_trimmed(session, org, unit, items):
+    # A pause after "ghi " saves "ghi" (trimmed); the rest of the sentence is based on what was typed, "ghi ".
+    responses.save(session, org["second"], unit, items[0], {"evidence": "Sổ chưa ghi "}, bases={"evidence": ""})
+    responses.save(session, org["second"], unit, items[0], {"evidence": "Sổ chưa ghi ngày"},
+                   bases={"evidence": "Sổ chưa ghi "})
+    assert responses.sheet(session, unit)[0]["answer"]["evidence"] == "Sổ chưa ghi ngày"
+
+
 def test_someone_elses_change_to_the_same_field_is_a_conflict(session, engine, org, unit, items):
     responses.save(session, org["second"], unit, items[0], {"evidence": "Bản đầu"}, bases={"evidence": ""})
     with Session(engine) as other:

@@ -21,6 +21,7 @@ from qms import db, responses
 from qms.errors import QMSError
 from qms.ui import session
 from qms.models import Result
+from qms.text import nfc
 from qms.ui.i18n import error_text, lang, t
 
 TEXT_FIELDS = ("evidence", "records_sampled", "interviewed")
@@ -99,7 +100,7 @@ def _on_save(key: str) -> None:
                 except responses.EditConflict as conflict:
                     # What is stored is text this browser sent earlier, whose acknowledgement never came back:
                     # the auditor's own keystrokes, not someone else's change.
-                    if conflict.theirs[field] not in sent:
+                    if conflict.theirs[field] not in {nfc(x) for x in sent}:  # stored trimmed, sent as typed
                         raise
                     responses.save(s, session.actor_id(), au, item, {field: text}, bases={field: conflict.theirs[field]})
                 acks[nonce] = "ok"

@@ -52,7 +52,8 @@ def test_text_typed_while_the_connection_is_cut_is_saved_when_it_returns(browser
         expect(page.get_by_text("Mất kết nối: nội dung được giữ trên máy này")).to_be_visible()
         shot(page, "auditor2_audit_day_offline_768")
         time.sleep(3)
-        assert stored(own_server.db_url, au)[key]["evidence"] == "", "nothing can have reached the server"
+        # At most the words before the cut can have reached the server (a loaded machine may save them in time).
+        assert stored(own_server.db_url, au)[key]["evidence"] in ("", "Đã xem 5 hồ sơ"), "nothing typed offline"
         proxy.restore()
         context.set_offline(False)
         assert _until(lambda: _typed(own_server.db_url, au, key, "evidence", "Đã xem 5 hồ sơ cấp phép xây dựng quý III")
@@ -137,6 +138,7 @@ def test_two_auditors_see_each_others_answers_without_a_reload(browser, own_serv
     row = rep.locator("[data-testid='stDataFrame'] tr").filter(has_text=audit_code(own_server.db_url, au))
     expect(row.locator("td").filter(has_text=re.compile(r"^2/170$"))).to_be_attached()
     first.get_by_role("button", name="Câu sau").click()
+    expect(first.locator("strong").filter(has_text=item_keys(own_server.db_url, au)[2])).to_be_visible()
     wait_for_app(first)
     tap_result(first, "conform")
     expect(row.locator("td").filter(has_text=re.compile(r"^3/170$"))).to_be_attached(timeout=25_000)
