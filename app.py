@@ -11,7 +11,7 @@ session.engine()
 me = session.current_user()
 
 if me is None:
-    if st.session_state.pop(session.ENDED_KEY, False):
+    if st.session_state.pop(session.ENDED_KEY, False) or st.query_params.get(session.ENDED_PARAM):
         st.warning(t("error.session_ended"), icon=":material/lock_clock:")
     # The sign-in page shares the home page's address, so the rerun after sign-in lands on "My work".
     page = st.navigation([st.Page("pages/signin.py", title=t("nav.signin"), icon=":material/login:",

@@ -9,6 +9,7 @@ import streamlit as st
 
 from qms import auth, bootstrap, db, users
 from qms.errors import QMSError
+from qms.ui import browser
 from qms.ui.i18n import lang
 
 USER_KEY = "user"
@@ -125,10 +126,17 @@ def actor_id() -> int:
     return me["id"]
 
 
+ENDED_PARAM = "ended"
+
+
 def keep_signed_in() -> None:
-    """For fragments, which rerun without the router: an ended session redraws the whole app (the sign-in)."""
+    """For fragments, which rerun without the router: an ended session reloads the page, which shows the sign-in.
+
+    A reload, not st.rerun(scope="app"): after a fragment rerun started by a tap, the whole-app rerun's page was
+    computed but never shown (only what the router drew before it), leaving a blank screen under load.
+    """
     if current_user() is None:
-        st.rerun(scope="app")
+        browser.go(f"/?{ENDED_PARAM}=1")
 
 
 def require_user() -> dict:
