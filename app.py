@@ -24,4 +24,5 @@ else:
     page = st.navigation(nav.pages_for(me["roles"]))
 if me is not None:
     sidebar(me)  # after the navigation: its link to the account page needs that page registered
-page.run()
+with session.refusals():
+    page.run()

@@ -98,6 +98,12 @@ def report_panel(audit_id: int, status: str) -> None:
 def progress_panel() -> None:
     """Every unit of the audits in the field, refreshed every few seconds: read-only, for the ISO secretary and leads."""
     session.keep_signed_in()
+    with session.refusals():  # its reruns happen outside the router's guard
+        _progress()
+
+
+def _progress() -> None:
+    """The table of units in the field."""
     st.subheader(t("audit_day.live"))
     with db.session_scope(session.engine()) as s:
         ok, rows = attempt(fieldwork.live_progress, s, session.actor_id())

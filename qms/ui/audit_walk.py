@@ -78,9 +78,7 @@ def _nav_picked(key: str) -> None:
 
 def walk(au: int, editable: bool) -> None:
     """The walk of one unit, rerun every few seconds so another auditor's answers appear without a reload."""
-    @st.fragment(run_every=REFRESH_SECONDS)
-    def body() -> None:
-        session.keep_signed_in()
+    def draw() -> None:
         with db.session_scope(session.engine()) as s:
             rows = responses.sheet(s, au)
         if st.session_state.pop("_rerun_app", False):
@@ -135,4 +133,10 @@ def walk(au: int, editable: bool) -> None:
                               placeholder=t("audit_day.not_audited_reason_hint"))
                 st.button(t("audit_day.mark_rest_now", n=left), on_click=_mark_rest, args=(au,),
                           key="mark_rest")
+
+    @st.fragment(run_every=REFRESH_SECONDS)
+    def body() -> None:
+        session.keep_signed_in()
+        with session.refusals():  # its reruns happen outside the router's guard
+            draw()
     body()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
 from qms import auth, bootstrap, db, users
 from qms.errors import QMSError
 from qms.ui import browser
-from qms.ui.i18n import lang
+from qms.ui.i18n import error_text, lang
 
 USER_KEY = "user"
 _CHECKED_KEY = "_session_checked_at"
@@ -127,6 +129,22 @@ def actor_id() -> int:
 
 
 ENDED_PARAM = "ended"
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Draw a screen; a domain refusal that escapes it is shown as a message, never a traceback.
+
+    Within CHECK_SECONDS of a deactivation the domain (which always checks) may refuse before the session check
+    notices: a fresh check then sends the person to the sign-in.
+    """
+    try:
+        yield
+    except QMSError as exc:
+        st.session_state.pop(_CHECKED_KEY, None)
+        if current_user() is None:
+            browser.go(f"/?{ENDED_PARAM}=1")
+        st.error(error_text(exc), icon=":material/error:")
 
 
 def keep_signed_in() -> None:

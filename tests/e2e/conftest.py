@@ -43,6 +43,7 @@ class Server(str):
     """A running app server: its base URL, and the database it serves (tests read back what was typed)."""
 
     db_url: str
+    log: Path  # the server's output: an uncaught exception there reached somebody's browser
 
 
 def _need_chromium() -> None:
@@ -62,7 +63,7 @@ def serve(db_url: str, logs: Path) -> Iterator[Server]:
         proc = subprocess.Popen([sys.executable, "-m", "qms", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         base = Server(f"http://127.0.0.1:{port}")
-        base.db_url = db_url
+        base.db_url, base.log = db_url, log_path
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

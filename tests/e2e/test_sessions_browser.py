@@ -71,4 +71,6 @@ def test_an_administrators_change_ends_an_open_audit_day_tab(browser, own_server
         pass
     _shows_sign_in(page)
     assert stored(own_server.db_url, au) == before  # nothing more was saved in their name
+    # The domain refuses at once, the screen's check within 2 s: in between a refusal is a message, never a traceback.
+    assert "Uncaught app execution" not in own_server.log.read_text()
     page.context.close()
