@@ -98,11 +98,17 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     choose(lead, "Đơn vị đánh giá", f"{code} · UBND phường Tân An")
     answer(lead, "Phù hợp", "Đạt")
     lead.get_by_role("button", name="Câu chưa trả lời tiếp theo").click()
+    expect(lead.locator("strong").filter(has_text="E2")).to_be_visible()  # a loaded machine redraws slowly
     wait_for_app(lead)
     answer(lead, "Phù hợp", "Đúng hạn")
     lead.get_by_role("tab", name="Báo cáo (trưởng đoàn)").click()
     lead.get_by_role("button", name="Hoàn thành cuộc đánh giá").click()
     wait_for_app(lead)
+    try:
+        expect(lead.get_by_text("Đã hoàn thành cuộc đánh giá; câu trả lời đã khóa.")).to_be_visible()
+    except AssertionError:
+        shot(lead, "auditor_complete_failed")
+        raise
     lead.get_by_role("tab", name="Báo cáo (trưởng đoàn)").click()
     lead.get_by_role("button", name="Ban hành báo cáo").click()
     wait_for_app(lead)
