@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from qms.models import (Audit, AuditProgramme, AuditTeamMember, AuditUnit, AuditUnitAuditor, Checklist,
-                        Role, Unit, User)
+                        Unit, User)
 from qms.errors import NotFound
 from qms.permissions import require
 

@@ -15,7 +15,7 @@ from qms import checklist_files, clock, config, standards
 from qms.checklist_files import Problem
 from qms.text import fold
 from qms.errors import NotFound
-from qms.models import Audit, Checklist, ChecklistClause, ChecklistItem, Role
+from qms.models import Audit, Checklist, ChecklistClause, ChecklistItem
 from qms.permissions import require
 
 

@@ -10,10 +10,9 @@ from sqlmodel import Session, select
 
 from qms import changelog, clock, db, responses
 from qms import settings as org_settings
-from qms.errors import NotFound, PermissionDenied, ValidationError
+from qms.errors import NotFound, ValidationError
 from qms.findings import GRADE_OF_RESULT, PREFIX, detect_recurrence
-from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, Finding, FindingStatus, Response,
-                        Role)
+from qms.models import (Audit, AuditProgramme, AuditStatus, AuditUnit, Finding, FindingStatus, Response)
 from qms.permissions import require
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from qms import checklists, tailoring
 from qms.errors import PermissionDenied
-from qms.models import Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Finding, Response, Role, Unit, User
+from qms.models import Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Finding, Response, Unit, User
 from qms import permissions
 
 FOLLOWED = (AuditStatus.planned, AuditStatus.in_progress, AuditStatus.completed)

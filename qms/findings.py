@@ -9,7 +9,7 @@ from sqlalchemy import event, func, or_, union
 from sqlmodel import Session, select
 
 from qms import changelog, clock, permissions, responses, scope, units
-from qms.errors import NotFound, PermissionDenied, ValidationError
+from qms.errors import NotFound, ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, ChecklistItem, CorrectiveAction, Finding,
                         FindingStatus, Grade, Response, Result, Unit)
 from qms.permissions import require

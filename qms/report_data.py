@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from qms import audits, reviews
 from qms import settings as org_settings
-from qms.models import AuditUnit, Finding, FindingStatus, Response, Result, Role, Unit
+from qms.models import AuditUnit, Finding, FindingStatus, Response, Result, Unit
 from qms.permissions import require
 
 

@@ -10,9 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from qms import attachments, changelog, clock, permissions, standards, tailoring
-from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
-from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Role,
-                        Unit, User)
+from qms.errors import NotFound, QMSError, ValidationError
+from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Unit, User)
 from qms.text import nfc
 
 RESULTS = [r.value for r in Result]

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from qms import changelog, clock, metrics
 from qms.errors import NotFound, ValidationError
-from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, ManagementReview, Role)
+from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, ManagementReview)
 from qms.permissions import require
 from qms.text import nfc
 

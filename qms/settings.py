@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from qms import changelog
 from qms.errors import ValidationError
-from qms.models import Role, Setting
+from qms.models import Setting
 from qms.permissions import require
 from qms.text import nfc
 

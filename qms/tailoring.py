@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from qms import audits, changelog, checklists, standards
 from qms.errors import NotFound, ValidationError
-from qms.models import AuditStatus, AuditUnit, ClauseExclusion, Role
+from qms.models import AuditStatus, AuditUnit, ClauseExclusion
 from qms.permissions import require
 from qms.text import nfc
 

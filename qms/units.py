@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from qms import changelog, clock
 from qms.errors import NotFound, ValidationError
-from qms.models import AuditUnit, Role, Unit, UnitType, UserUnit
+from qms.models import AuditUnit, Unit, UnitType, UserUnit
 from qms.permissions import require
 from qms.text import nfc
 

@@ -59,7 +59,7 @@ def stored(db_url: str, au: int) -> dict[str, dict]:
 
 def on_screen(page) -> str:
     """The key of the question the card shows."""
-    return page.locator("strong").filter(has_text=KEY).first.inner_text()
+    return page.locator(".qms-answer strong").filter(has_text=KEY).first.inner_text()
 
 
 def pick_question(page, key: str) -> None:
