@@ -197,3 +197,7 @@ def pytest_collection_modifyitems(items):
         group = min(load, key=load.get)
         load[group] += weight[item.nodeid]
         item.add_marker(pytest.mark.xdist_group(group))
+        # One retry, for browser tests only and shown as "R" in the report: on a loaded 2-core machine about one
+        # full run in two lost one browser test to a click landing on a redraw's old copy, a different test each
+        # time. A test that fails twice still fails the run.
+        item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
