@@ -176,9 +176,3 @@ def _denial(session: Session, actor_id: int | None, action: str, unit_id: int | 
     if any(_reached(session, actor_id, reach, unit_id, audit_unit, audit_id) for reach in found):
         return None
     return _DENIED[min(found, key=list(Reach).index)]
-
-
-def require_role(session: Session, actor_id: int | None, *roles: str) -> None:
-    """Refuse unless the actor is active and holds one of `roles`. actor None is the command line."""
-    if actor_id is not None and not (roles_of(session, actor_id) & set(roles)):
-        raise PermissionDenied("error.permission_denied")
