@@ -1,8 +1,8 @@
-"""Administration – organisation settings: names for documents, deadline defaults, upload limit."""
+"""Administration – organisation settings: names for documents, deadline defaults, upload limit; backup."""
 
 import streamlit as st
 
-from qms import db
+from qms import backup, db
 from qms import settings as org_settings
 from qms.ui import session
 from qms.ui.i18n import t
@@ -34,3 +34,14 @@ with st.form("settings"):
         if ok:
             flash(t("common.saved"))
             st.rerun()
+
+st.subheader(t("backup.title"))
+st.caption(t("backup.intro"))
+if st.button(t("backup.build"), icon=":material/backup:"):
+    with db.session_scope(session.engine()) as s:
+        ok, built = attempt(backup.download, s, me["id"])
+    if ok:
+        st.caption(t("backup.ready", rows=f"{built['rows']:,}", size=f"{len(built['data']) / 1e6:.1f}"))
+        # "ignore": the click must not rerun the page, which would drop the button and its bytes.
+        st.download_button(t("backup.download", name=built["name"]), built["data"], file_name=built["name"],
+                           mime="application/zip", on_click="ignore", type="primary", icon=":material/download:")

@@ -1,4 +1,5 @@
-"""Command line: python -m qms init | demo | serve | user add/reset-password/unlock | checklist | report | remind."""
+"""Command line: python -m qms init | demo | serve | user add/reset-password/unlock | checklist | report | remind |
+backup | restore."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from qms import (actions, audits, bootstrap, changelog, checklist_excel, checklist_files, checklists, clock, config, db,
-                 demo, findings, reminders, report_data, units, users)
+                 backup, demo, findings, reminders, report_data, units, users)
 from qms.errors import QMSError, ValidationError
 from qms.i18n import message, t
 from qms import settings as org_settings
@@ -223,6 +224,43 @@ def cmd_remind(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    """A consistent copy of the live database: the portable archive, or with --format sqlite the raw SQLite file."""
+    engine = db.get_engine(args.database_url)
+    out = Path(args.output)
+    if args.format == "sqlite":
+        backup.sqlite_copy(engine, out)
+        print(t("cli.backup_sqlite_done", LANG, output=out))
+        return 0
+    started = time.perf_counter()
+    manifest = backup.backup_file(engine, out)
+    print(t("cli.backup_done", LANG, output=out, tables=len(manifest["tables"]), size=out.stat().st_size,
+            rows=sum(table["rows"] for table in manifest["tables"]), seconds=f"{time.perf_counter() - started:.1f}"))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    """Replace every record of the database with an archive's, once the database's name is typed (or --yes)."""
+    engine = db.get_engine(args.database_url)
+    path = Path(args.file)
+    manifest = backup.peek(path)
+    rows = sum(table["rows"] for table in manifest["tables"])
+    name = backup.target_name(engine)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ValidationError("error.restore_needs_yes")
+        print(t("cli.restore_confirm", LANG, name=name, created_at=manifest["created_at"], rows=rows),
+              end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip() != name:
+            print(t("cli.restore_cancelled", LANG), file=sys.stderr)
+            return 1
+    started = time.perf_counter()
+    backup.restore(engine, path)
+    print(t("cli.restore_done", LANG, rows=rows, name=name, revision=manifest["revision"],
+            seconds=f"{time.perf_counter() - started:.1f}"))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qms", description="QMS Audit Assistant")
     sub = p.add_subparsers(dest="command", required=True)
@@ -268,6 +306,17 @@ def parser() -> argparse.ArgumentParser:
     ce.add_argument("--version")
     ce.add_argument("-o", "--output", required=True)
     ce.set_defaults(fn=cmd_checklist_export)
+    bk = sub.add_parser("backup", help="write a consistent backup of the live database (portable .zip archive)")
+    bk.add_argument("-o", "--output", required=True)
+    bk.add_argument("--format", choices=["archive", "sqlite"], default="archive",
+                    help="archive: restores into SQLite or PostgreSQL (default); sqlite: a raw copy of a SQLite file")
+    bk.add_argument("--database-url", help="default: QMS_DATABASE_URL")
+    bk.set_defaults(fn=cmd_backup)
+    rs = sub.add_parser("restore", help="replace every record of the database with a backup archive's")
+    rs.add_argument("file")
+    rs.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
+    rs.add_argument("--database-url", help="default: QMS_DATABASE_URL")
+    rs.set_defaults(fn=cmd_restore)
     rm = sub.add_parser("remind", help="e-mail due and overdue work (QMS_SMTP_HOST must be set)")
     rm.add_argument("--dry-run", action="store_true", help="list recipients, send nothing")
     rm.set_defaults(fn=cmd_remind)

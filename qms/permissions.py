@@ -38,6 +38,7 @@ RULES: dict[str, dict[Role, Reach]] = {
     "users:manage": {A: ANY},
     "units:manage": {A: ANY},
     "settings:manage": {A: ANY},
+    "backup:manage": {A: ANY},  # a backup holds every record and password hash: administrators only
     "checklists:manage": {A: ANY, I: ANY},
     # planning
     "programme:read": _EVERYONE,

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, delete, event, text
 from sqlmodel import Session, select
 
 from qms import (actions, attachments, audits, checklists, completion, db, fieldwork, findings, meetings, metrics,
-                 permissions, planning, report_data, responses, reviews, settings, tailoring, units, users)
+                 backup, permissions, planning, report_data, responses, reviews, settings, tailoring, units, users)
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
 from qms.models import (ActionItem, AuditUnit, AuditUnitAuditor, CorrectiveAction, Finding, FindingStatus, Response,
@@ -76,6 +76,7 @@ PROBES: dict[str, list[Probe]] = {
     "units.delete_unit": [Probe("units:manage", lambda s, t, me: units.delete_unit(s, me, t["spare_unit"]), False)],
     "settings.update": [Probe("settings:manage", lambda s, t, me: settings.update(s, me, {"plan_due_days": 20}),
                               False)],
+    "backup.download": [Probe("backup:manage", lambda s, t, me: backup.download(s, me), False)],
     "checklists.import_yaml": [Probe("checklists:manage", lambda s, t, me: checklists.import_yaml(
         s, me, YAML, "probe.yaml"), False)],
     "checklists.import_checklist": [Probe("checklists:manage", lambda s, t, me: checklists.import_checklist(
