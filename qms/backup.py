@@ -36,6 +36,7 @@ FORMAT = "qms-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 1000  # rows per INSERT batch and per fetch: bounded memory whatever the table size
+FILE_CHUNK = 10  # for tables holding files (up to the upload limit each), so a batch stays a few hundred MB at most
 _SKIP = {"alembic_version"}  # the revision travels in the manifest; alembic owns its table
 
 
@@ -46,21 +47,42 @@ def _reflect(conn: Connection) -> list[Table]:
     return [t for t in meta.sorted_tables if t.name not in _SKIP]
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # SQLite hands back the stored UTC naive; PostgreSQL an aware value in the session's zone.
-        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
+def _utc_iso(value: datetime) -> str:
+    # SQLite hands back the stored UTC naive; PostgreSQL an aware value in the session's zone.
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat()
 
 
-def _line(values: list[Any]) -> bytes:
-    return (json.dumps([_encode(v) for v in values], ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-            + "\n").encode("utf-8")
+def _encoder(column) -> Any:
+    """How a column's values become JSON, or None when they already are (text, numbers, booleans, JSON)."""
+    kind = column.type
+    if isinstance(kind, sqltypes.DateTime):
+        return _utc_iso
+    if isinstance(kind, sqltypes.Date):
+        return date.isoformat
+    if isinstance(kind, sqltypes._Binary):
+        return lambda v: base64.b64encode(bytes(v)).decode("ascii")
+    return None
+
+
+def _chunk(table: Table) -> int:
+    return FILE_CHUNK if any(isinstance(c.type, sqltypes._Binary) for c in table.columns) else CHUNK
+
+
+# sort_keys: a JSON column's object reads back from PostgreSQL in another key order than from SQLite.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _table_lines(conn: Connection, table: Table) -> Iterator[bytes]:
+    """The table's rows as JSON lines, in primary-key order, a few at a time."""
+    encoders = [(i, e) for i, e in enumerate(map(_encoder, table.columns)) if e is not None]
+    result = conn.execution_options(stream_results=True, yield_per=_chunk(table)).execute(_ordered(conn, table))
+    for row in result:
+        values = list(row)
+        for i, encode in encoders:
+            if values[i] is not None:
+                values[i] = encode(values[i])
+        yield (_JSON.encode(values) + "\n").encode("utf-8")
 
 
 def _ordered(conn: Connection, table: Table):
@@ -80,6 +102,15 @@ def _snapshot(conn: Connection) -> Connection:
     return conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
 
 
+def _write(entry: IO[bytes], digest, block: list[bytes]) -> int:
+    """Write and hash a block of lines (one compressor call per block, not per row); empties the block."""
+    data = b"".join(block)
+    block.clear()
+    digest.update(data)
+    entry.write(data)
+    return len(data)
+
+
 def write_archive(engine: Engine, out: IO[bytes]) -> dict:
     """Write a consistent archive of the whole database to `out`; returns its manifest."""
     with engine.connect() as plain:
@@ -92,14 +123,13 @@ def write_archive(engine: Engine, out: IO[bytes]) -> dict:
             for table in _reflect(conn):
                 digest, rows, size = hashlib.sha256(), 0, 0
                 with zf.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as entry:
-                    result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
-                        _ordered(conn, table))
-                    for row in result:
-                        line = _line(list(row))
-                        digest.update(line)
-                        entry.write(line)
+                    block: list[bytes] = []
+                    for line in _table_lines(conn, table):
+                        block.append(line)
                         rows += 1
-                        size += len(line)
+                        if len(block) >= CHUNK:
+                            size += _write(entry, digest, block)
+                    size += _write(entry, digest, block)
                 tables.append({"name": table.name, "columns": [c.name for c in table.columns], "rows": rows,
                                "bytes": size, "sha256": digest.hexdigest()})
             manifest = {"format": FORMAT, "version": FORMAT_VERSION, "app": "QMS Audit Assistant",
@@ -269,12 +299,13 @@ def _insert_table(conn: Connection, table: Table, entry: dict, rows: Iterator[li
     if missing:
         raise ValidationError("error.backup_columns", table=table.name, columns=", ".join(missing))
     decoders = [(i, d) for i, d in ((i, _decoder(table.c[n])) for i, n in enumerate(names)) if d is not None]
-    # A row may point at a later row of its own table (a unit moved under a newer one): those links are
-    # written in a second pass, once every row exists.
+    # A row may point at a later row of its own table (a unit moved under a newer one), so links within a
+    # table are written in a second pass, once every row exists.
     self_refs = [fk.parent.name for fk in table.foreign_keys if fk.column.table.name == table.name]
     key = next(iter(table.primary_key.columns)).name if self_refs else None
     links: list[dict] = []
     batch: list[dict] = []
+    size = _chunk(table)
     for values in rows:
         for i, decode in decoders:
             values[i] = decode(values[i])
@@ -285,7 +316,7 @@ def _insert_table(conn: Connection, table: Table, entry: dict, rows: Iterator[li
                 links.append({"_key": row[key], **{f"_{c}": v for c, v in later.items()}})
                 row.update({c: None for c in later})
         batch.append(row)
-        if len(batch) >= CHUNK:
+        if len(batch) >= size:
             conn.execute(table.insert(), batch)
             batch = []
     if batch:
