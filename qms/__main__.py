@@ -13,12 +13,13 @@ from pathlib import Path
 from sqlmodel import select
 
 from qms import (actions, audits, bootstrap, changelog, checklist_excel, checklist_files, checklists, clock, config, db,
-                 backup, demo, findings, reminders, report_data, units, users)
+                 backup, demo, findings, logs, reminders, report_data, units, users)
 from qms.errors import QMSError, ValidationError
 from qms.i18n import message, t
 from qms import settings as org_settings
 from qms.models import Audit, Finding, ManagementReview
 from qms.reports import audit_plan, audit_report, car, review_pack
+from qms.reports.pdf import MARK
 
 LANG = config.default_language()
 
@@ -160,15 +161,24 @@ def cmd_checklist_export(args) -> int:
 
 def _write_report(args, find, build, missing_key: str) -> int:
     """Look the record up (`find` gives its id or None), build its PDF in the same session, write it out."""
+    output = Path(args.output)
+    if not output.parent.is_dir():  # said before the build; creating folders from a mistyped path would hide the typo
+        print(t("cli.folder_missing", LANG, folder=output.parent), file=sys.stderr)
+        return 2
     bootstrap.init()
+    started = time.perf_counter()
     with db.session_scope() as session:
         record_id = find(session)
         if record_id is None:
             print(t(missing_key, LANG), file=sys.stderr)
             return 1
         pdf = build(session, record_id)
-    Path(args.output).write_bytes(pdf)
+    output.write_bytes(pdf)
+    logs.event("report", kind=args.action, output=output, bytes=len(pdf), replaced=pdf.replaced,
+               seconds=f"{time.perf_counter() - started:.1f}")
     print(t("cli.report_written", LANG, output=args.output))
+    if pdf.replaced:
+        print(t("report.replaced_chars", LANG, n=pdf.replaced, mark=MARK, chars=pdf.missing), file=sys.stderr)
     return 0
 
 

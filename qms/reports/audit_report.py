@@ -26,7 +26,7 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
                               report["place"], clock.local(issued).date(), lang)
     doc.heading(tr("report.audit_title").upper())
     doc.set_font("SourceSans", "", 11)
-    doc.multi_cell(0, 6, f"{report['code']} – {report['title']}", align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.paragraph(f"{report['code']} – {report['title']}", 6, align="C")
     doc.section("1. " + tr("report.general"))
     doc.field(tr("planning.scope"), report["scope"])
     doc.field(tr("planning.criteria"), report["criteria"])
@@ -44,8 +44,7 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
         doc.set_font("SourceSans", "", 10)
         for u in skipped:
             reasons = "; ".join(u["not_audited_reasons"]) or "—"
-            doc.multi_cell(0, 5.5, tr("report.not_audited_line", unit=u["unit"], n=u["not_audited"], reasons=reasons),
-                           new_x="LMARGIN", new_y="NEXT")
+            doc.paragraph(tr("report.not_audited_line", unit=u["unit"], n=u["not_audited"], reasons=reasons))
     doc.section("3. " + tr("report.summary"))
     totals = {g: sum(c.get(g, 0) for c in report["counts"].values()) for g in GRADES}
     doc.grid([tr("field.unit"), *[tr(f"grade.{g}") for g in GRADES]],
@@ -66,14 +65,13 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
                   for f in report["findings"]], [24, 36, 14, 26, 74])
     else:
         doc.set_font("SourceSans", "", 10)
-        doc.multi_cell(0, 5.5, tr("report.no_findings"), new_x="LMARGIN", new_y="NEXT")
+        doc.paragraph(tr("report.no_findings"))
     step(0.85)
     doc.section("5. " + tr("report.conclusion"))
     doc.set_font("SourceSans", "", 10)
     nonconformities = totals["major"] + totals["minor"]
-    doc.multi_cell(0, 5.5, tr("report.conclusion_text", units=len(report["units_result"]), nc=nonconformities,
-                              major=totals["major"], obs=totals["observation"], ofi=totals["ofi"]),
-                   new_x="LMARGIN", new_y="NEXT")
+    doc.paragraph(tr("report.conclusion_text", units=len(report["units_result"]), nc=nonconformities,
+                  major=totals["major"], obs=totals["observation"], ofi=totals["ofi"]))
     if report["administrative"]:
         recipients(doc, [tr("report.to_leaders"), tr("report.to_units"), tr("report.to_archive")], lang)
     doc.signatures([(tr("report.prepared_by"), report["lead"]), (tr("report.approved_by"), "")])

@@ -18,8 +18,8 @@ def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: st
     doc = Document(lang, agency, f"{tr('car.title')} {finding['code']}")
     doc.heading(tr("car.title").upper())
     doc.set_font("SourceSans", "", 11)
-    doc.multi_cell(0, 6, f"{finding['code']} · {tr('grade.' + finding['grade'])} · {tr('status.' + finding['status'])}",
-                   align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.paragraph(f"{finding['code']} · {tr('grade.' + finding['grade'])} · {tr('status.' + finding['status'])}", 6,
+                  align="C")
     doc.section("1. " + tr("car.finding"))
     doc.field(tr("field.audit"), f"{finding['audit']} – {finding['audit_title']}")
     doc.field(tr("field.unit"), finding["unit"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from pathlib import Path
 
@@ -13,10 +14,70 @@ from qms.i18n import t
 
 FONT_DIR = Path(font_source_sans_pro.font_directory)
 FAMILY = "SourceSans"
+# What a reader sees where a character has no glyph in the font (Source Sans Pro has ☐, not □). No fallback font is
+# bundled: the fonts that cover emoji and CJK weigh megabytes, and Arabic would come out unshaped without HarfBuzz.
+MARK = "☐"
+# Signs whose meaning matters in an audit and that the font can draw faithfully: a check stays a check.
+LOOKALIKE = {"✅": "☑", "✔": "✓", "✗": "×", "✘": "×", "❌": "×", "❎": "×", "✖": "×", "➡": "→", "⬅": "←",
+             "⬆": "↑", "⬇": "↓", "\t": " ", "\u2028": "\n", "\u2029": "\n"}
+ZWJ = "\u200d"
+HEADER_HEIGHT = 8  # the running header's line and the space under it (Document.header)
+MIN_SPLIT_LINES = 3  # a table row split across pages keeps at least this many lines on each side
 
 
 def nfc(value) -> str:
-    return unicodedata.normalize("NFC", "" if value is None else str(value))
+    return unicodedata.normalize("NFC", "" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _invisible(ch: str) -> bool:
+    """Controls, format characters (joiners, tags) and variation selectors: nothing to see when they are left out."""
+    return unicodedata.category(ch) in ("Cc", "Cf") or "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
+
+
+def _extends(ch: str) -> bool:
+    """Part of the character before it as a reader sees it: a combining mark, an emoji skin tone, a joiner, a tag."""
+    return _invisible(ch) or unicodedata.category(ch) in ("Mn", "Me") or "\U0001f3fb" <= ch <= "\U0001f3ff"
+
+
+def _regional(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
+def printable(text: str, cmap) -> tuple[str, int, list[str]]:
+    """`text` with every character `cmap` lacks replaced by MARK, one per character as a person counts them (an emoji
+    with its skin tone, a joined family, a flag); returns the text, the number of marks and the characters replaced."""
+    if all(ch == "\n" or ord(ch) in cmap for ch in text):
+        return text, 0, []
+    out: list[str] = []
+    missing: list[str] = []
+    marked = glued = flag_open = False  # the last thing written was a MARK / a ZWJ follows it / it was half a flag
+    for ch in text:
+        if ch == "\n" or ord(ch) in cmap:
+            out.append(ch)
+            marked = glued = flag_open = False
+            continue
+        alike = LOOKALIKE.get(ch) or unicodedata.normalize("NFKC", ch)
+        if alike != ch and all(c == "\n" or ord(c) in cmap for c in alike):
+            out.append(alike)
+            marked = glued = flag_open = False
+            continue
+        if ch == ZWJ:
+            glued = marked
+            if marked:
+                missing[-1] += ch
+            continue
+        if _extends(ch) and (marked or _invisible(ch)):
+            if marked:
+                missing[-1] += ch
+            continue
+        if glued or (flag_open and _regional(ch)):
+            glued = flag_open = False
+            missing[-1] += ch
+            continue
+        out.append(MARK)
+        missing.append(ch)
+        marked, flag_open = True, _regional(ch)
+    return "".join(out), len(missing), missing
 
 
 class Document(FPDF):
@@ -25,6 +86,8 @@ class Document(FPDF):
     def __init__(self, lang: str, agency: str, title: str, running_header: bool = True) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.lang, self.agency, self.running_header = lang, nfc(agency), running_header
+        self.replaced = 0  # marks printed for characters the font lacks, as the reader will count them
+        self.missing: dict[str, None] = {}  # those characters, first seen first
         self.add_font(FAMILY, "", str(FONT_DIR / "SourceSansPro-Regular.ttf"))
         self.add_font(FAMILY, "B", str(FONT_DIR / "SourceSansPro-Bold.ttf"))
         self.add_font(FAMILY, "I", str(FONT_DIR / "SourceSansPro-It.ttf"))
@@ -39,37 +102,102 @@ class Document(FPDF):
         if not self.running_header and self.page_no() == 1:
             return
         self.set_font(FAMILY, "B", 10)
-        self.cell(0, 5, self.agency.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(3)
+        self.cell(0, 5, self.clean(self.agency.upper()), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(HEADER_HEIGHT - 5)
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FAMILY, "", 8)
         self.cell(0, 5, t("report.page", self.lang, page=self.page_no(), pages="{nb}"), align="C")
 
+    def clean(self, value, style: str | None = None) -> str:
+        """`value` as text the font of `style` (the current one by default) can draw; counts what it replaced."""
+        text, count, missing = printable(nfc(value), self._cmap(self.font_style if style is None else style))
+        self.replaced += count
+        self.missing.update(dict.fromkeys(missing))
+        return text
+
+    def _cmap(self, style: str):
+        return self.fonts[FAMILY.lower() + style.replace("U", "")].cmap
+
+    def normalize_text(self, text: str) -> str:
+        # Last line of defence for text that did not pass through clean(): a mark, never a silently dropped glyph.
+        # Not counted here: fpdf2 measures the same text several times.
+        if self.is_ttf_font and self.current_font is not None:
+            text = printable(text, self.current_font.cmap)[0]
+        return super().normalize_text(text)
+
+    def paragraph(self, text: str, height: float = 5.5, align: str = "L") -> None:
+        """Running text in the current font, wrapped and continued on the next page as needed."""
+        self.multi_cell(0, height, self.clean(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     def heading(self, text: str, size: int = 15) -> None:
         self.set_font(FAMILY, "B", size)
-        self.multi_cell(0, size * 0.5, nfc(text), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.paragraph(text, size * 0.5, align="C")
         self.ln(2)
 
     def section(self, text: str) -> None:
-        self.ln(2)
+        # a section title stays with what follows it: a table's heading and first rows, or a few lines of text
+        if self.will_page_break(2 + 6 + 10 + (MIN_SPLIT_LINES + 2) * 5):
+            self.add_page()
+        else:
+            self.ln(2)
         self.set_font(FAMILY, "B", 11)
-        self.multi_cell(0, 6, nfc(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.paragraph(text, 6)
 
     def field(self, label: str, value: str) -> None:
         self.set_font(FAMILY, "B", 10)
-        self.write(5.5, nfc(label) + ": ")
+        self.write(5.5, self.clean(label) + ": ")
         self.set_font(FAMILY, "", 10)
-        self.multi_cell(0, 5.5, nfc(value) or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.paragraph(nfc(value) or "—")
 
     def grid(self, header: list[str], rows: list[list[str]], widths: list[int]) -> None:
+        """A table with the header repeated on each page; a row too tall for the space left continues on the next."""
+        line = 5
         self.set_font(FAMILY, "", 9)
-        with self.table(col_widths=widths, line_height=5, text_align="LEFT",
+        heads = [self.clean(h, "B") for h in header]
+        body = [[self.clean(v, "") for v in values] for values in rows]
+        columns = [w * self.epw / sum(widths) for w in widths]
+        with self.table(col_widths=widths, line_height=line, text_align="LEFT", v_align="TOP",
                         headings_style=self.font_style_bold()) as table:
-            table.row([nfc(h) for h in header])
-            for values in rows:
-                table.row([nfc(v) for v in values])
+            table.row(heads)
+            for values in self._fit_rows(heads, body, columns, line):
+                table.row(values)
+
+    def _lines(self, text: str, width: float, line: float, style: str) -> list[str]:
+        self.set_font(FAMILY, style, 9)
+        if "\n" not in text and self.get_string_width(text) < width - 2 * self.c_margin - 0.01:
+            return [text]  # fpdf2's line breaking is slow; most cells hold one short line
+        return self.multi_cell(width, line, text, dry_run=True, output="LINES")
+
+    def _fit_rows(self, heads: list[str], body: list[list[str]], columns: list[float], line: float):
+        """The rows as fpdf2's table should get them: fpdf2 refuses a row taller than a page and moves a tall row whole
+        to the next page, so a row that does not fit is cut, at line ends, into pieces that do (as Word does)."""
+        heading = line * max(len(self._lines(h, w, line, "B")) for h, w in zip(heads, columns))
+        fresh = math.floor((self.page_break_trigger - self.t_margin - HEADER_HEIGHT - heading) / line) - 1
+        room = math.floor((self.page_break_trigger - self.get_y() - heading) / line) - 1  # lines left on this page
+        for values in body:
+            lines = [self._lines(v, w, line, "") for v, w in zip(values, columns)]
+            self.set_font(FAMILY, "", 9)
+            height = max(map(len, lines))
+            if height <= room:
+                room -= height
+                yield values
+                continue
+            start = 0
+            if room < MIN_SPLIT_LINES or height - room < MIN_SPLIT_LINES:  # too little of it would stay here
+                if height <= fresh:  # whole on the next page, where fpdf2 will put it
+                    room = fresh - height
+                    yield values
+                    continue
+                room = fresh
+            while height - start > room:
+                take = min(room, height - start - MIN_SPLIT_LINES)  # the last piece keeps a few lines too
+                yield ["\n".join(cell[start:start + take]) for cell in lines]
+                start += take
+                room = fresh
+            room -= height - start
+            yield ["\n".join(cell[start:]) for cell in lines]
 
     def font_style_bold(self):
         from fpdf.fonts import FontFace
@@ -83,10 +211,10 @@ class Document(FPDF):
         for n, (role, name) in enumerate(roles):
             self.set_xy(self.l_margin + n * width, y)
             self.set_font(FAMILY, "B", 10)
-            self.multi_cell(width, 5, nfc(role), align="C")
+            self.multi_cell(width, 5, self.clean(role), align="C")
             self.set_xy(self.l_margin + n * width, y + 25)
             self.set_font(FAMILY, "", 10)
-            self.multi_cell(width, 5, nfc(name), align="C")
+            self.multi_cell(width, 5, self.clean(name), align="C")
 
     def image_png(self, png: bytes, width: float | None = None) -> None:
         """A chart rendered to PNG, full width unless told."""
@@ -94,8 +222,20 @@ class Document(FPDF):
         self.image(io.BytesIO(png), w=width or (self.w - self.l_margin - self.r_margin))
         self.ln(2)
 
-    def bytes(self) -> bytes:
-        return bytes(self.output())
+    def bytes(self) -> Pdf:
+        return Pdf(self.output(), replaced=self.replaced, missing="".join(self.missing))
+
+
+class Pdf(bytes):
+    """A built document; `replaced` characters the font lacks were printed as MARK (`missing` lists them once each)."""
+
+    replaced: int
+    missing: str
+
+    def __new__(cls, data, replaced: int = 0, missing: str = ""):
+        pdf = super().__new__(cls, data)
+        pdf.replaced, pdf.missing = replaced, missing
+        return pdf
 
 
 def administrative_header(doc: Document, parent: str, number: str, place: str, day, lang: str) -> None:
@@ -105,11 +245,11 @@ def administrative_header(doc: Document, parent: str, number: str, place: str, d
     top = doc.get_y()
     doc.set_font(FAMILY, "", 10)
     if parent:
-        doc.multi_cell(width, 5, nfc(parent).upper(), align="C", new_x="LEFT", new_y="NEXT")
+        doc.multi_cell(width, 5, doc.clean(nfc(parent).upper()), align="C", new_x="LEFT", new_y="NEXT")
     doc.set_font(FAMILY, "B", 10)
-    doc.multi_cell(width, 5, doc.agency.upper(), align="C", new_x="LEFT", new_y="NEXT")
+    doc.multi_cell(width, 5, doc.clean(doc.agency.upper()), align="C", new_x="LEFT", new_y="NEXT")
     doc.set_font(FAMILY, "", 10)
-    doc.multi_cell(width, 6, nfc(number), align="C", new_x="LEFT", new_y="NEXT")
+    doc.multi_cell(width, 6, doc.clean(number), align="C", new_x="LEFT", new_y="NEXT")
     left_bottom = doc.get_y()
     doc.set_xy(doc.l_margin + width, top)
     doc.set_font(FAMILY, "B", 10)
@@ -123,8 +263,8 @@ def administrative_header(doc: Document, parent: str, number: str, place: str, d
     doc.set_x(doc.l_margin + width)
     doc.set_font(FAMILY, "I", 10)
     day_text, month_text = (str(day.day), str(day.month)) if lang == "vi" else (f"{day.day:02d}", f"{day.month:02d}")
-    doc.multi_cell(width, 6, t("report.place_date", lang, place=nfc(place), day=day_text, month=month_text,
-                                year=day.year), align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(width, 6, doc.clean(t("report.place_date", lang, place=nfc(place), day=day_text, month=month_text,
+                                         year=day.year)), align="C", new_x="LMARGIN", new_y="NEXT")
     doc.set_y(max(left_bottom, doc.get_y()) + 4)
 
 
@@ -135,4 +275,4 @@ def recipients(doc: Document, names: list[str], lang: str) -> None:
     doc.cell(0, 5, t("report.recipients", lang), new_x="LMARGIN", new_y="NEXT")
     doc.set_font(FAMILY, "", 9)
     for name in names:
-        doc.cell(0, 4.5, f"- {nfc(name)};", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 4.5, doc.clean(f"- {name};"), new_x="LMARGIN", new_y="NEXT")

@@ -55,14 +55,14 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
                 doc.grid([tr("field.audit"), tr("field.unit"), tr("dashboard.rate")],
                          [[c["audit"], c["unit"], f"{c['rate']}%"] for c in live["conformity"]], [40, 100, 34])
             if review["inputs"].get("monitoring"):
-                doc.multi_cell(0, 5.5, review["inputs"]["monitoring"], new_x="LMARGIN", new_y="NEXT")
+                doc.paragraph(review["inputs"]["monitoring"])
         elif name == "decisions":
-            doc.multi_cell(0, 5.5, review["outputs"] or "—", new_x="LMARGIN", new_y="NEXT")
+            doc.paragraph(review["outputs"] or "—")
             doc.grid([tr("car.action"), tr("car.owner"), tr("field.due")],
                      [[d["action"], d["owner_name"], clock.format_date(d["due_date"], lang)]
                       for d in pack["decisions"]] or [["—", "", ""]], [100, 44, 30])
         else:
-            doc.multi_cell(0, 5.5, review["inputs"].get(name) or tr("review.not_entered"), new_x="LMARGIN", new_y="NEXT")
+            doc.paragraph(review["inputs"].get(name) or tr("review.not_entered"))
     if head["administrative"]:
         recipients(doc, [tr("report.to_leaders"), tr("report.to_units"), tr("report.to_archive")], lang)
     doc.signatures([(tr("review.chair"), review["chair"]), (tr("car.iso_rep"), "")])

@@ -7,9 +7,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from qms import clock
+from qms import clock, logs
 from qms.errors import QMSError
 from qms.i18n import t as lookup
+from qms.reports.pdf import MARK
 from qms.ui.i18n import error_text, lang, t
 
 T = TypeVar("T")
@@ -22,6 +23,20 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T | 
     except QMSError as exc:
         st.error(error_text(exc), icon=":material/error:")
         return False, None
+
+
+def _downloaded(file_name: str, size: int) -> None:
+    me = st.session_state.get("user") or {}
+    logs.event("export", file=file_name, bytes=size, user=me.get("id"))
+
+
+def download(label: str, data: bytes, file_name: str, *, where: Any = None, **kwargs: Any) -> None:
+    """A download button whose click is logged (what left the system, and who took it)."""
+    (where or st).download_button(label, data, file_name, on_click=_downloaded, args=(file_name, len(data)), **kwargs)
+    replaced = getattr(data, "replaced", 0)  # a built PDF (qms.reports.pdf.Pdf) says what its font could not print
+    if replaced:
+        (where or st).warning(t("report.replaced_chars", n=replaced, mark=MARK, chars=data.missing),
+                              icon=":material/warning:")
 
 
 def form_key(name: str) -> str:
