@@ -2,13 +2,20 @@
 
 import streamlit as st
 
+from qms import logs
 from qms.ui import nav, session
 from qms.ui.i18n import t
 from qms.ui.sidebar import sidebar
 
 st.set_page_config(page_title="QMS – ISO 9001", page_icon=":material/verified:", layout="wide")
-session.engine()
-me = session.current_user()
+logs.configure()
+started = False
+with session.refusals("start"):  # an unreachable database, say, is a message with a reference, not a traceback
+    session.engine()
+    me = session.current_user()
+    started = True
+if not started:
+    st.stop()
 
 if me is None:
     if st.session_state.pop(session.ENDED_KEY, False) or st.query_params.get(session.ENDED_PARAM):
@@ -23,6 +30,7 @@ elif me.get("must_change_password"):
 else:
     page = st.navigation(nav.pages_for(me["roles"]))
 if me is not None:
-    sidebar(me)  # after the navigation: its link to the account page needs that page registered
-with session.refusals():
+    with session.refusals("sidebar"):
+        sidebar(me)  # after the navigation: its link to the account page needs that page registered
+with session.refusals(page.url_path or "home"):
     page.run()

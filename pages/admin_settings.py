@@ -14,6 +14,12 @@ st.title(t("settings.title"))
 with db.session_scope(session.engine()) as s:
     values = org_settings.all_settings(s)
 
+def bounded_number(key: str) -> int:
+    low, high = org_settings.INT_LIMITS[key]
+    return st.number_input(t(f"settings.{key}"), min_value=low, max_value=high, value=min(max(int(values[key]), low), high),
+                           step=1)
+
+
 with st.form("settings"):
     st.subheader(t("settings.documents"))
     new = {"org_name_vi": st.text_input(t("settings.org_name_vi"), values["org_name_vi"]),
@@ -25,9 +31,9 @@ with st.form("settings"):
            "doc_national_header": st.toggle(t("settings.doc_national_header"), bool(values["doc_national_header"]))}
     st.subheader(t("settings.deadlines"))
     for key in ("plan_due_days", "action_due_days", "recurrence_months"):
-        new[key] = st.number_input(t(f"settings.{key}"), value=int(values[key]), step=1)
+        new[key] = bounded_number(key)
     st.subheader(t("settings.uploads"))
-    new["upload_limit_mb"] = st.number_input(t("settings.upload_limit_mb"), value=int(values["upload_limit_mb"]), step=1)
+    new["upload_limit_mb"] = bounded_number("upload_limit_mb")
     if st.form_submit_button(t("common.save"), type="primary"):
         with db.session_scope(session.engine()) as s:
             ok, _ = attempt(org_settings.update, s, me["id"], new)

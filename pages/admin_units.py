@@ -25,7 +25,7 @@ def unit_label(unit_id):
 
 
 term = st.text_input(t("common.search"), placeholder=t("units.search_hint"), key="unit_search")
-shown = [u for u in tree if not term or term.lower() in (u["code"] + " " + u["name"]).lower()]
+shown = units.search(tree, term)
 st.dataframe([{t("field.code"): u["code"], t("field.name"): "    " * u["depth"] + u["name"],
                t("field.type"): label("unit_type", u["type"]),
                t("field.active"): "✓" if u["active"] else "—"} for u in shown],

@@ -4,6 +4,7 @@ import streamlit as st
 
 from qms import clock, db, responses
 from qms.models import Role
+from qms.text import record_id
 from qms.ui import session
 from qms.ui.audit_panels import findings_panel, meetings_panel, progress_panel, report_panel
 from qms.ui.audit_walk import walk
@@ -26,13 +27,14 @@ if not mine:
 today = clock.today()
 mine.sort(key=lambda u: (u["date"] != today, u["date"] or today, u["audit"], u["unit_code"]))
 by_id = {u["audit_unit_id"]: u for u in mine}
-wanted = st.query_params.get("unit", "")
-au = int(wanted) if wanted.isascii() and wanted.isdigit() and int(wanted) in by_id else next(iter(by_id))
+wanted = record_id(st.query_params.get("unit"))
+au = wanted if wanted in by_id else next(iter(by_id))
 today_word = t("audit_day.today_word")
 unit_names = {i: f"{u['audit']} · {u['unit']} · {today_word if u['date'] == today else date_text(u['date'])}"
               for i, u in by_id.items()}  # formatted in this run's language
 
 
+@session.guarded
 def _unit_picked() -> None:
     if st.session_state["audit_unit"] in by_id:  # not a label left over from before a language switch
         st.query_params.clear()

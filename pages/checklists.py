@@ -8,7 +8,7 @@ from qms.ui import session
 from qms.ui.checklist_import import import_panel, problem_table
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import datetime_text, show_flash
+from qms.ui.widgets import datetime_text, download, show_flash
 
 me = session.require_user()
 show_flash()
@@ -83,11 +83,11 @@ with tabs[2]:
         document = checklists.document(s, version_id)
     name = f"{code}-{chosen['version']}"
     left, right = st.columns(2)
-    left.download_button(t("checklists.download_xlsx"), checklist_excel.export(document), f"{name}.xlsx",
-                         icon=":material/table_view:", key="dl_xlsx",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    right.download_button(t("checklists.download_yaml"), checklist_files.dump(document).encode(), f"{name}.yaml",
-                          icon=":material/code:", key="dl_yaml", mime="application/yaml")
+    download(t("checklists.download_xlsx"), checklist_excel.export(document), f"{name}.xlsx",
+             icon=":material/table_view:", key="dl_xlsx",
+             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", where=left)
+    download(t("checklists.download_yaml"), checklist_files.dump(document).encode(), f"{name}.yaml",
+             icon=":material/code:", key="dl_yaml", mime="application/yaml", where=right)
 
 if can_import:
     with tabs[3]:

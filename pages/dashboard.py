@@ -11,7 +11,7 @@ from qms.models import Grade
 from qms.ui import session
 from qms.ui.dashboard_data import figures
 from qms.ui.i18n import t
-from qms.ui.widgets import label, labeler
+from qms.ui.widgets import download, label, labeler
 
 me = session.require_user()
 st.title(t("dashboard.title"))
@@ -62,8 +62,8 @@ def panel(title: str, chart, rows: list[dict], columns: dict[str, str], name: st
     table = pd.DataFrame(rows)[list(columns)].rename(columns=columns)
     with st.expander(t("dashboard.table")):
         st.dataframe(table, hide_index=True, width="stretch")
-        st.download_button(t("dashboard.download"), exports.table_workbook(table, title), f"{name}.xlsx",
-                           key=f"xlsx_{name}", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        download(t("dashboard.download"), exports.table_workbook(table, title), f"{name}.xlsx",
+                 key=f"xlsx_{name}", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 count = t("dashboard.count")

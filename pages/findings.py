@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from qms.text import record_id
 from qms.ui import session
 from qms.ui.finding_view import finding_page
 from qms.ui.i18n import t
@@ -11,8 +12,8 @@ from qms.ui.widgets import show_flash
 me = session.require_user()
 show_flash()
 st.title(t("findings.title"))
-chosen = st.query_params.get("finding")
-if chosen and chosen.isdigit():
-    finding_page(me, int(chosen))
+chosen = record_id(st.query_params.get("finding"))
+if chosen is not None:
+    finding_page(me, chosen)
 else:
     register(me)

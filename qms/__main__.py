@@ -59,6 +59,7 @@ def cmd_serve(args) -> int:
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "minimal", "--server.maxUploadSize", "200", "--server.fileWatcherType", "none",
             "--client.disableDataExport", "true",  # tables' CSV download would pass =formulas on to Excel
+            "--client.showErrorDetails", "none",  # tracebacks go to the log (with a reference), never to a browser
             *args.streamlit_args]
     os.execv(sys.executable, argv)
 
@@ -347,10 +348,17 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    logs.configure()
     try:
         return args.fn(args)
     except QMSError as exc:
         print(message(exc, LANG), file=sys.stderr)
+        return 1
+    except OSError as exc:  # a missing folder, a full disk, no permission: the file and the reason, no traceback
+        print(t("cli.file_error", LANG, path=exc.filename or "", reason=exc.strerror or exc), file=sys.stderr)
+        return 1
+    except Exception as exc:
+        print(t("cli.unexpected", LANG, ref=logs.crash(exc, command=" ".join(sys.argv[1:3]))), file=sys.stderr)
         return 1
 
 

@@ -174,6 +174,9 @@ def report_done(session: Session, actor_id: int, action_item_id: int, done_date:
         raise ValidationError("error.evidence_required")
     if done_date > clock.today():
         raise ValidationError("error.date_in_future")
+    # Not before the finding existed: a typed 1900 is a typo, not history.
+    clock.require_within(done_date, clock.local_date(finding.created_at) if finding.created_at else None,
+                         clock.today(), field="actionitem.done_date")
     changes = changelog.diff(item, {"done_date": done_date, "evidence": evidence, "status": "done"})
     session.add(item)
     changelog.record(session, "actionitem", item.id, actor_id, changes)
@@ -206,6 +209,9 @@ def verify(session: Session, actor_id: int, finding_id: int, effective: bool, no
     if not note:
         raise ValidationError("error.gate_verification_note")
     ca = action_of(session, finding_id)
+    if verified_on is not None:
+        clock.require_within(verified_on, clock.local_date(ca.implemented_at) if ca.implemented_at else None,
+                             clock.today(), field="correctiveaction.verified_at")
     ca.verified_by_id, ca.verification_note, ca.effective = actor_id, note, bool(effective)
     ca.verified_at = clock.now() if verified_on is None else clock.now().replace(
         year=verified_on.year, month=verified_on.month, day=verified_on.day)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import math
 import os
 import secrets
@@ -26,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import clock, config, passwords
+from qms import clock, config, logs, passwords
 from qms import settings as org_settings
 from qms.errors import AuthError
 from qms.models import AuthToken, SigninCounter, User
@@ -165,14 +166,18 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     attempt = _Attempt(username, address)
     wait = attempt.wait(session, now)
     if wait > 0:
+        logs.event("signin_refused", logging.WARNING, username=username[:80], address=address, wait=math.ceil(wait))
         raise _refuse(wait)
     user = session.exec(select(User).where(User.username == username)).first()
     ok = passwords.verify(user.password_hash if user else None, password)  # an unknown name costs the same
     if user is None or not ok or not user.active:
         attempt.failed(session, now)
         session.commit()
+        reason = "unknown_user" if user is None else "wrong_password" if not ok else "inactive"
+        logs.event("signin_failed", logging.WARNING, username=username[:80], address=address, reason=reason)
         raise _refuse(attempt.wait(session, now))
     attempt.succeeded(session, now)
+    logs.event("signin", username=username, user=user.id, address=address)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.rehash(password)
         session.add(user)

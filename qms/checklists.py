@@ -15,7 +15,7 @@ from qms import checklist_files, clock, config, standards
 from qms.checklist_files import Problem
 from qms.text import fold
 from qms.errors import NotFound
-from qms.models import Audit, Checklist, ChecklistClause, ChecklistItem
+from qms.models import Audit, Checklist, ChecklistClause, ChecklistItem, check_values
 from qms.permissions import require
 
 
@@ -67,6 +67,10 @@ def store(session: Session, checklist: dict, source_name: str) -> LoadResult:
                     "guidance_en": guidance.get("en", "")}
             item_rows.append(item | {"search_text": search_text(item)})
             position += 1
+    for clause_row in clause_rows:
+        check_values("checklistclause", clause_row)
+    for item_row in item_rows:
+        check_values("checklistitem", item_row)
     session.exec(insert(ChecklistClause), params=clause_rows)
     session.exec(insert(ChecklistItem), params=item_rows)
     session.commit()

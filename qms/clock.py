@@ -40,3 +40,11 @@ def format_datetime(value: datetime | None, lang: str) -> str:
         return ""
     value = local(value)
     return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
+
+
+def require_within(value: date, earliest: date | None, latest: date | None, *, field: str) -> None:
+    """Refuse a date outside [earliest, latest] (a typo such as 1900 or 2999) with a message giving both ends."""
+    from qms.errors import ValidationError
+
+    if (earliest is not None and value < earliest) or (latest is not None and value > latest):
+        raise ValidationError("error.date_range", field=field, earliest=earliest or "…", latest=latest or "…")

@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from qms import changelog, clock, db, responses
+from qms import changelog, clock, db, logs, responses
 from qms import settings as org_settings
 from qms.errors import NotFound, ValidationError
 from qms.findings import GRADE_OF_RESULT, PREFIX, detect_recurrence
@@ -97,6 +97,7 @@ def issue_report(session: Session, actor_id: int, audit_id: int) -> list[str]:
     set_committed_value(audit, "status", AuditStatus.report_issued)
     set_committed_value(audit, "report_issued_at", now)
     session.commit()
+    logs.event("report_issued", audit=audit.code, user=actor_id, findings=len(codes))
     return codes
 
 

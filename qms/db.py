@@ -43,7 +43,25 @@ def _engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        event.listen(engine, "before_cursor_execute", _no_nul_in_lookups, retval=True)
     return engine
+
+
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+def _no_nul_in_lookups(_conn, _cursor, statement, parameters, _context, _executemany):
+    """PostgreSQL refuses a NUL in any parameter (DataError), where SQLite just finds nothing. Writes never carry
+    one (models.check_values refuses it first); in a lookup (a username, a search word) it becomes U+FFFD, which
+    no stored text holds either, so both databases answer "nothing found"."""
+    if isinstance(parameters, dict):
+        if any(isinstance(v, str) and "\x00" in v for v in parameters.values()):
+            parameters = {k: _without_nul(v) for k, v in parameters.items()}
+    elif isinstance(parameters, (list, tuple)) and parameters and not isinstance(parameters[0], (dict, list, tuple)):
+        if any(isinstance(v, str) and "\x00" in v for v in parameters):
+            parameters = type(parameters)(_without_nul(v) for v in parameters)
+    return statement, parameters
 
 
 @contextmanager

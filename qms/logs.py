@@ -23,6 +23,18 @@ class _OneLineFormatter(logging.Formatter):
         return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (a test runner swaps it), not the stream seen at start."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure() -> None:
     """Install the handler once per process; the level comes from QMS_LOG_LEVEL (default INFO)."""
     if getattr(LOGGER, "_qms_configured", False):
@@ -32,7 +44,7 @@ def configure() -> None:
     if not isinstance(level, int):
         raise SystemExit(f"{LEVEL_ENV}={level_name!r}: expected DEBUG, INFO, WARNING or ERROR")
     path = os.environ.get(FILE_ENV)
-    handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+    handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else _Stderr()
     handler.setFormatter(_OneLineFormatter(_FORMAT))
     LOGGER.addHandler(handler)
     LOGGER.setLevel(level)

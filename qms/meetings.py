@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from qms import changelog, permissions
-from qms.errors import ValidationError
-from qms.models import AuditMeeting
+from qms import changelog, clock, permissions
+from qms.errors import NotFound, ValidationError
+from qms.models import Audit, AuditMeeting, AuditStatus, AuditUnit
 from qms.text import nfc
 
 KINDS = ("opening", "closing")
@@ -22,6 +22,14 @@ def record(session: Session, actor_id: int, audit_unit_id: int, kind: str, held_
         raise ValidationError("error.meeting_kind")
     if held_at.tzinfo is None:
         raise ValidationError("error.meeting_time")
+    audit = session.exec(select(Audit).join(AuditUnit, AuditUnit.audit_id == Audit.id)
+                         .where(AuditUnit.id == audit_unit_id)).first()
+    if audit is None:
+        raise NotFound("error.audit_unit_missing")
+    if audit.status in (AuditStatus.report_issued, AuditStatus.closed):
+        raise ValidationError("error.meeting_closed")
+    year = audit.planned_start.year if audit.planned_start else clock.today().year
+    clock.require_within(clock.local_date(held_at), date(year, 1, 1), clock.today(), field="auditmeeting.held_at")
     attendees = nfc(attendees)
     if not attendees:
         raise ValidationError("error.attendees_required")

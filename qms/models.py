@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Optional
@@ -367,3 +368,84 @@ class ChangeLog(SQLModel, table=True):
     new: Optional[str] = None
     user_id: Optional[int] = Field(default=None, foreign_key="user.id")
     at: Optional[datetime] = _ts()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What every database accepts. PostgreSQL refuses text longer than a column's length, a NUL character and an integer
+# beyond 32 bits, where SQLite stores them all; checking here, from the columns above, makes both accept exactly the
+# same data and turns the refusal into a message instead of a DataError.
+
+TEXT_MAX = 20_000  # unbounded text (evidence, statements): a few printed pages, not a pasted book
+INT_RANGE = (-(2**31), 2**31 - 1)
+# Written by the app from other checked values, never typed: a change-log entry may join several long fields.
+_UNCHECKED_LENGTH = {("changelog", "old"), ("changelog", "new"), ("finding", "search_text"),
+                     ("checklistitem", "search_text")}
+# Control characters break PostgreSQL (NUL), spreadsheets and PDFs; tab and line breaks are ordinary text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_problem(value: str, max_length: int | None) -> tuple[str, dict] | None:
+    """Why `value` cannot be stored in a text column of `max_length` (None: unbounded), or None when it can."""
+    if _CONTROL.search(value):
+        return "error.text_control", {}
+    limit = max_length or TEXT_MAX
+    if len(value) > limit:
+        return "error.text_too_long", {"max": limit, "length": len(value)}
+    return None
+
+
+def _json_strings(value: Any):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _json_strings(k)
+            yield from _json_strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _json_strings(v)
+
+
+def check_values(table: str, values: dict[str, Any]) -> None:
+    """Refuse (ValidationError) values that one of the databases would not store as given."""
+    from qms.errors import ValidationError  # errors has no model imports; kept local so models stays a leaf
+
+    columns = SQLModel.metadata.tables[table].columns
+    for name, value in values.items():
+        column = columns.get(name)
+        if column is None or value is None:
+            continue
+        if isinstance(value, str):
+            length = 10**12 if (table, name) in _UNCHECKED_LENGTH else getattr(column.type, "length", None)
+            problem = text_problem(value, length)
+        elif isinstance(value, bool):
+            problem = None
+        elif isinstance(value, int):
+            problem = None if INT_RANGE[0] <= value <= INT_RANGE[1] else ("error.number_range", {})
+        elif isinstance(column.type, JSON):
+            problem = next(filter(None, (text_problem(s, None) for s in _json_strings(value))), None)
+        else:
+            problem = None
+        if problem:
+            raise ValidationError(problem[0], field=f"{table}.{name}", **problem[1])
+
+
+def _check_flush(session, _context, _instances) -> None:
+    for obj in (*session.new, *session.dirty):
+        table = getattr(obj, "__tablename__", None)
+        if table is None:
+            continue
+        state = obj.__dict__
+        check_values(table, {c.key: state[c.key] for c in obj.__table__.columns if c.key in state})
+
+
+def install_checks() -> None:
+    """Check every ORM write (idempotent); core INSERT/UPDATE statements call check_values themselves."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    if not event.contains(OrmSession, "before_flush", _check_flush):
+        event.listen(OrmSession, "before_flush", _check_flush)
+
+
+install_checks()

@@ -11,11 +11,13 @@ nothing; actor None is the command line (or first-run set-up) and may do everyth
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlmodel import Session, select
 
+from qms import logs
 from qms.errors import PermissionDenied
 from qms.models import Audit, AuditUnit, AuditUnitAuditor, Role, User, UserRole, UserUnit
 
@@ -158,6 +160,8 @@ def require(session: Session, actor_id: int | None, action: str, *, unit_id: int
     """Refuse with PermissionDenied unless `allowed`; the message says what was missing."""
     key = _denial(session, actor_id, action, unit_id, audit_unit_id, audit_id)
     if key is not None:
+        logs.event("refused", logging.WARNING, action=action, user=actor_id, unit=unit_id, audit_unit=audit_unit_id,
+                   audit=audit_id, reason=key.removeprefix("error."))
         raise PermissionDenied(key)
 
 

@@ -69,6 +69,8 @@ def create_audit(session: Session, actor_id: int | None, year: int, title: str, 
         raise NotFound("error.checklist_missing")
     if planned_end < planned_start:
         raise ValidationError("error.dates_order")
+    for field, value in (("audit.planned_start", planned_start), ("audit.planned_end", planned_end)):
+        clock.require_within(value, date(year, 1, 1), date(year, 12, 31), field=field)  # the programme's year
     _check_team(session, lead_auditor_id, team)
     audit = Audit(programme_id=programme.id, code=next_audit_code(session, year), title=title, scope=nfc(scope),
                   criteria=nfc(criteria), checklist_id=checklist_id, planned_start=planned_start,

@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from qms import attachments, changelog, clock, permissions, standards, tailoring
 from qms.errors import NotFound, QMSError, ValidationError
-from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Unit, User)
+from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Unit, User,
+                        check_values)
 from qms.text import nfc
 
 RESULTS = [r.value for r in Result]
@@ -101,6 +102,7 @@ def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, valu
     clean = {k: nfc(values[k]) for k in FIELDS if k in values}
     if "result" in clean and clean["result"] not in RESULTS:
         raise ValidationError("error.result_invalid")
+    check_values("response", clean)  # written by a core statement, which the ORM's check does not see
     for _attempt in range(3):  # a lost race re-reads and re-checks against the winner
         row, current = _load(session, audit_unit_id, item_id)
         if _stale(current, clean, expected_version, bases):

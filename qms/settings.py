@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlmodel import Session, select
 
 from qms import changelog
 from qms.errors import ValidationError
-from qms.models import Setting
+from qms.models import Setting, text_problem
 from qms.permissions import require
 from qms.text import nfc
 
@@ -25,8 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "recurrence_months": 12,
     "upload_limit_mb": 20,
 }
-_INT_LIMITS = {"plan_due_days": (1, 365), "action_due_days": (1, 730), "recurrence_months": (1, 60),
+INT_LIMITS = {"plan_due_days": (1, 365), "action_due_days": (1, 730), "recurrence_months": (1, 60),
                "upload_limit_mb": (1, 200)}
+TEXT_MAX = 255  # a name on a document's header
 # Internal keys (secrets, demo marker) live in the same table but are not user settings.
 _INTERNAL_PREFIX = "_"
 
@@ -53,29 +55,39 @@ def all_settings(session: Session) -> dict[str, Any]:
     return values
 
 
+def _whole_number(key: str, value: Any) -> int:
+    """A day or month count: 2.9 is refused, not cut to 2; "30" typed in a form is fine."""
+    low, high = INT_LIMITS[key]
+    if isinstance(value, bool):
+        value = None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or number != number.to_integral_value() or not low <= number <= high:
+        raise ValidationError("error.setting_range", field=f"setting.{key}", low=low, high=high)
+    return int(number)
+
+
 def update(session: Session, actor_id: int | None, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and save organisation settings (admin only); returns the saved values."""
     require(session, actor_id, "settings:manage")
     clean: dict[str, Any] = {}
     for key, value in values.items():
         if key not in DEFAULTS or key.startswith(_INTERNAL_PREFIX):
-            raise ValidationError("error.setting_unknown", key=key)
+            raise ValidationError("error.setting_unknown", setting=key)
         if key == "doc_national_header":
             clean[key] = bool(value)
             continue
-        if key in _INT_LIMITS:
-            low, high = _INT_LIMITS[key]
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise ValidationError("error.setting_range", key=key, low=low, high=high) from None
-            if not low <= number <= high:
-                raise ValidationError("error.setting_range", key=key, low=low, high=high)
-            clean[key] = number
+        if key in INT_LIMITS:
+            clean[key] = _whole_number(key, value)
         else:
             clean[key] = nfc(str(value))
             if key.startswith("org_name") and not clean[key]:
                 raise ValidationError("error.name_required")
+            problem = text_problem(clean[key], TEXT_MAX)
+            if problem:
+                raise ValidationError(problem[0], field=f"setting.{key}", **problem[1])
     current = all_settings(session)
     for key, value in clean.items():
         put(session, key, value)

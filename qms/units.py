@@ -9,7 +9,7 @@ from qms import changelog, clock
 from qms.errors import NotFound, ValidationError
 from qms.models import AuditUnit, Unit, UnitType, UserUnit
 from qms.permissions import require
-from qms.text import nfc
+from qms.text import matches, nfc
 
 UNIT_TYPES = [t.value for t in UnitType]
 
@@ -36,6 +36,11 @@ def list_units(session: Session, include_inactive: bool = True) -> list[dict]:
 
     walk(None, 0, "")
     return ordered
+
+
+def search(tree: list[dict], term: str | None) -> list[dict]:
+    """The units of `tree` whose code or name holds every word of `term`, accents and case ignored."""
+    return [u for u in tree if matches(term, u["code"], u["name"])]
 
 
 def descendant_ids(session: Session, unit_id: int) -> set[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,7 +42,28 @@ def message(error: Exception, lang: str) -> str:
     key = getattr(error, "key", None)
     if key is None:
         return str(error)
-    return t(key, lang, **getattr(error, "params", {}))
+    return t(key, lang, **error_params(error, lang))
+
+
+def error_params(error: Exception, lang: str) -> dict:
+    """A refusal's parameters, with the column it names (params["field"] = "table.column") in words and dates
+    written the language's way."""
+    from qms.clock import format_date
+
+    params = {k: format_date(v, lang) if isinstance(v, date) else v for k, v in getattr(error, "params", {}).items()}
+    if isinstance(params.get("field"), str):
+        params["field"] = column_name(params["field"], lang)
+    return params
+
+
+def column_name(column: str, lang: str) -> str:
+    """"unit.code" in words; an organisation setting ("setting.plan_due_days") by its label on the settings form."""
+    table, _, name = column.partition(".")
+    for key in (f"column.{column}", f"settings.{name}" if table == "setting" else ""):
+        text = t(key, lang) if key else key
+        if key and text != key:
+            return text
+    return column
 
 
 def history_field(field: str, lang: str) -> str:

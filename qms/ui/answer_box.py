@@ -80,6 +80,7 @@ def drop(nonce: str | None) -> None:
         del _dropped()[:-50]
 
 
+@session.guarded
 def _on_save(key: str) -> None:
     """Save each draft on the question it names; every draft is acknowledged, saved or refused."""
     drafts = ((st.session_state.get(key) or {}).get("save") or {}).get("drafts") or []

@@ -14,7 +14,7 @@ from qms.ui import session
 from qms.ui.answer_box import TEXT_FIELDS, answer_box, drop
 from qms.ui.i18n import error_text, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import datetime_text
+from qms.ui.widgets import datetime_text, download
 
 SHOWN = "_answer_shown"  # (audit unit, item, version) as the card last drew it
 GRADED = {"nc_major", "nc_minor", "observation", "ofi"}
@@ -41,6 +41,7 @@ def _on_screen(key: str) -> bool:
     return False
 
 
+@session.guarded
 def _resolve(keep_mine: bool) -> None:
     conflict = st.session_state.pop("_conflict")
     au, item = conflict["au"], conflict["item"]
@@ -72,6 +73,7 @@ def conflict_box() -> None:
         theirs.button(t("audit_day.keep_theirs"), on_click=_resolve, args=(False,), key="keep_theirs")
 
 
+@session.guarded
 def _upload(au: int, item: int, item_key: str, key: str) -> None:
     files = st.session_state.get(key)
     if not _on_screen(item_key):
@@ -93,6 +95,7 @@ def _upload(au: int, item: int, item_key: str, key: str) -> None:
     st.session_state[f"_upload_round_{au}_{item}"] = st.session_state.get(f"_upload_round_{au}_{item}", 0) + 1
 
 
+@session.guarded
 def _raise_finding(response_id: int, item_key: str) -> None:
     if not _on_screen(item_key):
         return
@@ -134,8 +137,8 @@ def _files(au: int, row: dict, response_id: int, editable: bool) -> None:
     for other in (f for f in files if not f["is_image"]):
         with db.session_scope(session.engine()) as s:
             name, mime, data = attachments.content(s, session.actor_id(), other["id"])
-        st.download_button(f"{md_escape(name)} ({other['size'] // 1024 + 1} KB)", data, name, mime=mime,
-                           key=f"dl_{other['id']}", icon=":material/attach_file:")
+        download(f"{md_escape(name)} ({other['size'] // 1024 + 1} KB)", data, name, mime=mime,
+                 key=f"dl_{other['id']}", icon=":material/attach_file:")
     if editable:
         round_no = st.session_state.get(f"_upload_round_{au}_{row['id']}", 0)
         key = f"up_{au}_{row['id']}_{round_no}"

@@ -30,6 +30,7 @@ def current_key(rows: list[dict]) -> str:
     return next((r["item_key"] for r in rows if r["answer"]["version"] == 0), keys[0])
 
 
+@session.guarded
 def go(key: str | None) -> None:
     """Open a question. Streamlit sends a choice back as its label, so a label that changed since it was drawn
     (○ became ✓) arrives as text that names no question: that is ignored, never guessed at."""
@@ -37,10 +38,12 @@ def go(key: str | None) -> None:
         st.query_params["q"] = key
 
 
+@session.guarded
 def _picked() -> None:
     go(st.session_state[PICKER])
 
 
+@session.guarded
 def _mark_rest(au: int) -> None:
     reason = st.session_state.get("not_audited_reason", "")
     with db.session_scope(session.engine()) as s:
@@ -72,6 +75,7 @@ def _navigator(rows: list[dict], current: str, by_group: dict[str, list[dict]]) 
                          args=(f"nav_{group}",))
 
 
+@session.guarded
 def _nav_picked(key: str) -> None:
     go(st.session_state.get(key))
 

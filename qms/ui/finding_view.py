@@ -15,7 +15,7 @@ from qms.reports import car
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import attempt, date_text, datetime_text, flash, label, labeler
+from qms.ui.widgets import attempt, date_text, datetime_text, download, flash, label, labeler
 
 
 def _seen(finding_id: int, version: int | None) -> int | None:
@@ -49,8 +49,8 @@ def _files(finding: dict) -> None:
         if f["is_image"]:
             st.image(data, caption=md_escape(name), width=320)
         else:
-            st.download_button(md_escape(name), data, name, mime=mime, key=f"file_{f['id']}",
-                               icon=":material/attach_file:")
+            download(md_escape(name), data, name, mime=mime, key=f"file_{f['id']}",
+                     icon=":material/attach_file:")
 
 
 def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
@@ -245,6 +245,6 @@ def finding_page(me: dict, finding_id: int) -> None:
                        t("car.to"): history_value(h["field"], h["new"], lang())} for h in history],
                      hide_index=True, width="stretch")
     if finding["code"]:
-        st.download_button(t("car.download"), car.build(finding, chain, history, agency, lang()),
-                           f"{finding['code']}-phieu-yeu-cau-khac-phuc.pdf", mime="application/pdf",
-                           icon=":material/picture_as_pdf:", key=f"car_{finding_id}")
+        download(t("car.download"), car.build(finding, chain, history, agency, lang()),
+                 f"{finding['code']}-phieu-yeu-cau-khac-phuc.pdf", mime="application/pdf",
+                 icon=":material/picture_as_pdf:", key=f"car_{finding_id}")

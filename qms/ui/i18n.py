@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qms import config
+from qms.i18n import error_params
 from qms.i18n import t as lookup
 from qms.ui.markdown import md_escape
 
@@ -24,4 +25,4 @@ def error_text(error: Exception) -> str:
     key = getattr(error, "key", None)
     if key is None:
         return md_escape(error)
-    return t(key, **{name: md_escape(value) for name, value in getattr(error, "params", {}).items()})
+    return t(key, **{name: md_escape(value) for name, value in error_params(error, lang()).items()})

@@ -13,7 +13,7 @@ from qms.ui.report_buttons import pdf_button
 from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import attempt, flash, form_key, reset_form
+from qms.ui.widgets import attempt, download, flash, form_key, reset_form
 
 
 def new_programme(me: dict, years: list[int]) -> None:
@@ -66,9 +66,9 @@ def plan_pdf(me: dict, audit: dict) -> None:
     if st.button(t("report.download_plan"), icon=":material/picture_as_pdf:", key=f"plan_pdf_{audit['id']}"):
         with db.session_scope(session.engine()) as s:
             document = audits.plan_document(s, me["id"], audit["id"], lang())
-        st.download_button(t("report.download_plan"), audit_plan.build(document, lang()),
-                           f"{audit['code']}-ke-hoach.pdf", mime="application/pdf", type="primary",
-                           key=f"plan_pdf_dl_{audit['id']}", icon=":material/download:")
+        download(t("report.download_plan"), audit_plan.build(document, lang()),
+                 f"{audit['code']}-ke-hoach.pdf", mime="application/pdf", type="primary",
+                 key=f"plan_pdf_dl_{audit['id']}", icon=":material/download:")
 
 
 def audit_report_pdf(me: dict, audit: dict) -> None:

@@ -8,7 +8,7 @@ from qms import audits, clock, db, exports, findings, standards, units
 from qms.models import FindingStatus, Grade
 from qms.ui import session
 from qms.ui.i18n import lang, t
-from qms.ui.widgets import date_text, label, labeler
+from qms.ui.widgets import date_text, download, label, labeler
 
 PAGE_SIZE = 50
 
@@ -81,6 +81,6 @@ def register(me: dict) -> None:
     if export_col.button(t("findings.export"), icon=":material/table_view:", key="reg_export", width="stretch"):
         with db.session_scope(session.engine()) as s:
             every = findings.export_rows(s, me["id"], flt, clock.today(), sort)
-        export_col.download_button(t("findings.download", n=len(every)), exports.findings_workbook(every, lang()),
-                                   f"phat-hien-{clock.today():%Y%m%d}.xlsx", key="reg_download", type="primary",
-                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        download(t("findings.download", n=len(every)), exports.findings_workbook(every, lang()),
+                 f"phat-hien-{clock.today():%Y%m%d}.xlsx", key="reg_download", type="primary",
+                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", where=export_col)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from qms.ui.widgets import download
 from qms.ui.i18n import t
 
 
@@ -22,5 +23,5 @@ def pdf_button(label: str, key: str, version: object, build: Callable[[Callable[
             store[key] = (version, data)
             cached = store[key]
     if cached is not None and cached[0] == version:
-        st.download_button(t("report.save"), cached[1], file_name, mime="application/pdf", type="primary",
-                           key=f"download_{key}", icon=":material/download:")
+        download(t("report.save"), cached[1], file_name, mime="application/pdf", type="primary",
+                 key=f"download_{key}", icon=":material/download:")

@@ -110,6 +110,7 @@ def meeting(me: dict, review_id: int) -> None:
     st.caption(t(f"review.clause.{name}"))
     _section(name, review, live, t("dashboard.count"))
 
+    @session.guarded
     def move(step: int) -> None:
         st.session_state["review_section"] = max(0, min(len(sections) - 1, index + step))
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
-from qms import auth, bootstrap, db, users
+from qms import auth, bootstrap, db, logs, users
 from qms.errors import QMSError
 from qms.ui import browser
-from qms.ui.i18n import error_text, lang
+from qms.ui.i18n import error_text, lang, t
 
 USER_KEY = "user"
 _CHECKED_KEY = "_session_checked_at"
@@ -132,12 +133,18 @@ ENDED_PARAM = "ended"
 
 
 @contextmanager
-def refusals() -> Iterator[None]:
-    """Draw a screen; a domain refusal that escapes it is shown as a message, never a traceback.
+def refusals(where: str = "page") -> Iterator[None]:
+    """Draw a screen; a refusal or an unexpected error that escapes it is shown as a message, never a traceback.
 
     Within CHECK_SECONDS of a deactivation the domain (which always checks) may refuse before the session check
-    notices: a fresh check then sends the person to the sign-in.
+    notices: a fresh check then sends the person to the sign-in. An unexpected error is logged with a reference the
+    person can quote; st.stop() and st.rerun() are BaseExceptions and pass through.
     """
+    refused, crashed = st.session_state.pop(_REFUSAL_KEY, None), st.session_state.pop(_CRASH_KEY, None)
+    if refused:
+        st.error(refused, icon=":material/error:")
+    if crashed:
+        st.error(t("error.unexpected", ref=crashed), icon=":material/error:")
     try:
         yield
     except QMSError as exc:
@@ -145,6 +152,30 @@ def refusals() -> Iterator[None]:
         if current_user() is None:
             browser.go(f"/?{ENDED_PARAM}=1")
         st.error(error_text(exc), icon=":material/error:")
+    except Exception as exc:
+        st.error(t("error.unexpected", ref=_log_crash(exc, where)), icon=":material/error:")
+
+
+_CRASH_KEY, _REFUSAL_KEY = "_crash_ref", "_callback_refusal"  # from a callback, shown by the next refusals()
+
+
+def _log_crash(exc: Exception, where: str) -> str:
+    me = st.session_state.get(USER_KEY) or {}
+    return logs.crash(exc, where=where, user=me.get("id"))
+
+
+def guarded(callback: Callable[..., None]) -> Callable[..., None]:
+    """A widget callback: Streamlit runs it before the page, outside refusals(), so its errors are caught here and
+    shown at the top of the page it leads to."""
+    @functools.wraps(callback)
+    def run(*args, **kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except QMSError as exc:
+            st.session_state[_REFUSAL_KEY] = error_text(exc)
+        except Exception as exc:
+            st.session_state[_CRASH_KEY] = _log_crash(exc, callback.__qualname__)
+    return run
 
 
 def keep_signed_in() -> None:

@@ -11,6 +11,7 @@ from qms.ui.markdown import md_escape
 from qms.ui.widgets import labeler
 
 
+@session.guarded
 def _switched(key: str) -> None:
     if st.session_state.get(key):
         session.set_language(st.session_state[key])

@@ -9,6 +9,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from qms import demo
+from qms.i18n import t
 from tests.conftest import BACKENDS, _truncate, build_demo, fresh_pg_database
 from tests.markdown_text import shown
 
@@ -81,8 +82,14 @@ def sign_in(username: str, password: str = demo.DEMO_PASSWORD, lang: str | None 
     return at
 
 
+UNEXPECTED = tuple(t("error.unexpected", lang, ref="").split(";")[0] for lang in ("vi", "en"))
+
+
 def no_errors(at: AppTest) -> None:
+    """No exception box, and no crash caught by the page guard (a message with a reference) either."""
     assert not at.exception, [e.value for e in at.exception]
+    crashed = [e.value for e in at.error if e.value.startswith(UNEXPECTED)]
+    assert not crashed, crashed
 
 
 def by_label(widgets, label: str, form: str | None = None):

@@ -7,6 +7,7 @@ over when it reads "notRunning".
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from qms import demo
+from qms.i18n import t
 from tests.conftest import BACKENDS, PG_URL, build_demo, fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,6 +166,27 @@ def sign_in(page, username: str, password: str = demo.DEMO_PASSWORD) -> None:
 def assert_no_exception(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0, page.locator(
         "[data-testid='stException']").first.inner_text()
+    # The page guard turns a crash into a message with a reference: for a test that is still a crash.
+    crashed = page.get_by_text(re.compile("|".join(re.escape(text) for text in UNEXPECTED.values())))
+    assert crashed.count() == 0, crashed.first.inner_text()
+
+
+UNEXPECTED = {lang: t("error.unexpected", lang, ref="").split(";")[0] for lang in ("vi", "en")}
+CRASH_MARKS = ("Uncaught app execution", " ERROR qms error ")
+
+
+@pytest.fixture(autouse=True)
+def no_crash_in_server_log(request):
+    """Whatever a browser test does, no page crashes on the server (caught or not): its log must not say so."""
+    servers = [request.getfixturevalue(name) for name in ("server", "own_server", "pg_server", "any_server")
+               if name in request.fixturenames]
+    starts = [(server, server.log.stat().st_size) for server in servers]
+    yield
+    for server, start in starts:
+        with open(server.log, "rb") as fh:
+            fh.seek(start)
+            written = fh.read().decode("utf-8", "replace")
+        assert not any(mark in written for mark in CRASH_MARKS), written[-4000:]
 
 
 def shot(page, name: str) -> None:
