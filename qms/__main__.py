@@ -121,22 +121,38 @@ def cmd_checklist_validate(args) -> int:
     return 1 if failed else 0
 
 
+def _row_number(value: str) -> int:
+    """A sheet row as people count them: 1 is the first (0 would silently mean the last)."""
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: rows are numbered from 1")
+    return int(value)
+
+
 def cmd_checklist_import(args) -> int:
     """A YAML file, or a workbook (our export, or any layout whose headers we recognise)."""
     path = Path(args.file)
     bootstrap.init()
+    questions = None
     if path.suffix.lower() == ".xlsx":
         meta = {k: v for k, v in {"id": args.id, "version": args.version, "standard": args.standard,
                                   "title_vi": args.title_vi, "title_en": args.title_en}.items() if v}
-        built = checklist_excel.import_workbook(path.read_bytes(), args.sheet, meta=meta, header_row=args.header_row)
+        raw = checklist_files.read_capped(path)
+        try:
+            built = checklist_excel.ImportResult(None, checklist_files.too_large()) if raw is None else \
+                checklist_excel.import_workbook(raw, args.sheet, meta=meta, header_row=args.header_row)
+        except ValidationError as exc:  # not a workbook, or one that unpacks too large: FILE:1: message
+            built = checklist_excel.ImportResult(None, [checklist_files.Problem(1, exc.key, exc.params)])
         if built.checklist is None:
-            _print_load([checklists.LoadResult(path.name, "invalid", problems=built.problems)])
-            return 1
-        with db.session_scope() as session:
-            result = checklists.store(session, built.checklist, path.name)
+            result = checklists.LoadResult(path.name, "invalid", problems=built.problems)
+        else:
+            questions = built.rows
+            with db.session_scope() as session:
+                result = checklists.store(session, built.checklist, path.name)
     else:
         with db.session_scope() as session:
             result = checklists.load_file(session, path)
+    logs.event("import", source=path.name, kind="checklist", rows=questions, status=result.status,
+               reason=result.problems[0].key if result.problems else None)
     _print_load([result])
     return 1 if result.status == "invalid" else 0
 
@@ -308,7 +324,7 @@ def parser() -> argparse.ArgumentParser:
     ci = c.add_parser("import", help="load a checklist file (.yaml or .xlsx) as a new version")
     ci.add_argument("file")
     ci.add_argument("--sheet", help="workbook sheet (default: 'Checklist' or the first)")
-    ci.add_argument("--header-row", type=int, default=1)
+    ci.add_argument("--header-row", type=_row_number, default=1, help="1 for the first row (default)")
     for name in ("id", "version", "standard", "title-vi", "title-en"):
         ci.add_argument(f"--{name}", help="for a workbook without our Info sheet")
     ci.set_defaults(fn=cmd_checklist_import)

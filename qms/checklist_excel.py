@@ -12,6 +12,7 @@ import openpyxl
 from qms import spreadsheets, standards
 from qms.checklist_files import Problem
 from qms.config import LANGUAGES
+from qms.errors import ValidationError
 from qms.text import fold
 
 SHEET = "Checklist"
@@ -62,6 +63,7 @@ def export(checklist: dict) -> bytes:
 class Sheet:
     name: str
     rows: list[list[str]]
+    problem: Problem | None = None  # the sheet was refused (too many rows, a cell too long): rows is empty
 
 
 @dataclass
@@ -74,12 +76,23 @@ class ImportResult:
 def read(raw: bytes) -> tuple[list[Sheet], dict]:
     """The workbook's sheets (as text rows) and, if present, the Info sheet's identity fields."""
     wb = spreadsheets.open_workbook(raw)
-    sheets = [Sheet(name, spreadsheets.sheet_rows(wb, name)) for name in wb.sheetnames]
+    try:
+        sheets = [_read_sheet(wb, name) for name in wb.sheetnames]
+    finally:
+        wb.close()
     info = {}
     for sheet in sheets:
         if sheet.name == INFO_SHEET and sheet.rows and sheet.rows[0][:2] == ["key", "value"]:
             info = {r[0]: r[1] for r in sheet.rows[1:] if len(r) >= 2}
     return [s for s in sheets if s.name != INFO_SHEET or not info], info
+
+
+def _read_sheet(wb, name: str) -> Sheet:
+    try:
+        return Sheet(name, spreadsheets.sheet_rows(wb, name))
+    except ValidationError as exc:
+        params = {k: v for k, v in exc.params.items() if k != "row"}
+        return Sheet(name, [], Problem(int(exc.params.get("row", 1)), exc.key, params))
 
 
 def guess_mapping(header: list[str]) -> dict[str, int]:
@@ -165,6 +178,8 @@ def import_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int
     """Read and build in one step (command line, tests): our own export imports with no options."""
     sheets, info = read(raw)
     chosen = next((s for s in sheets if s.name == (sheet or SHEET)), sheets[0] if sheets else None)
+    if chosen is not None and chosen.problem is not None:
+        return ImportResult(None, [chosen.problem])
     if chosen is None or len(chosen.rows) < header_row:
         return ImportResult(None, [Problem(1, "checklist.err.no_rows")])
     header = chosen.rows[header_row - 1]

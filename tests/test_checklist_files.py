@@ -94,3 +94,51 @@ def test_every_auditable_clause_has_a_question_in_both_languages():
     assert checklist_files.question_count(checklist) >= 150
     na = {c["clause"] for c in checklist["clauses"] if c["not_applicable"]}
     assert na == {f"8.3.{n}" for n in range(1, 7)}
+
+
+def test_deep_nesting_is_refused_at_its_line():
+    text = GOOD + "# " + "x" * 10 + "\n"
+    text = text.replace('clauses:\n', 'clauses:\n  - clause: ' + "[" * 5000 + "]" * 5000 + '\n', 1)
+    found = problems(text)
+    assert found == [(6, "checklist.err.yaml_depth")]
+
+
+def test_deep_nesting_below_the_limit_is_only_a_content_problem():
+    text = GOOD.replace('version: "1"', 'version: ' + "[" * 15 + "]" * 15)
+    assert problems(text) == [(2, "checklist.err.not_text")]
+
+
+def laughs(levels: int) -> str:
+    """The "billion laughs" YAML: each level repeats the one below nine times, by alias."""
+    lines = ['a0: &a0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, levels + 1)]
+    lines.append(f"? *a{levels}\n: boom")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_fan_out_is_refused_without_expanding_it():
+    assert problems(laughs(9)) == [(1, "checklist.err.yaml_alias")]
+
+
+def test_even_a_harmless_alias_is_refused_at_its_line():
+    text = GOOD.replace('guidance: {vi: "Xem danh mục tài liệu.", en: "See the document list."}',
+                        'guidance: &g {vi: "Xem danh mục tài liệu.", en: "See the document list."}')
+    assert problems(text) == [(11, "checklist.err.yaml_alias")]
+
+
+@pytest.mark.parametrize("broken,line", [
+    ('title: {vi: "Danh mục nhỏ", en: "Small checklist}', 4),
+    ('title: [{vi: "Danh mục nhỏ", en: "Small checklist"}', 4),
+])
+def test_unclosed_quote_or_bracket_points_where_it_opens(broken, line):
+    text = GOOD.replace('title: {vi: "Danh mục nhỏ", en: "Small checklist"}', broken) + "# tail\n" * 30
+    assert problems(text) == [(line, "checklist.err.yaml_unclosed")]
+
+
+def test_file_over_the_cap_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setenv("QMS_IMPORT_MAX_MB", "1")
+    path = tmp_path / "big.yaml"
+    path.write_bytes(GOOD.encode() + b"#" * (1024 * 1024) + b"\n")
+    checklist, found = checklist_files.parse_file(path)
+    assert checklist is None and [(p.line, p.key, p.params) for p in found] == [(1, "checklist.err.too_large",
+                                                                                 {"mb": 1})]

@@ -103,3 +103,25 @@ def test_export_and_import_xlsx(cli_db, tmp_path, capsys):
 def test_module_runs_as_a_program():
     done = subprocess.run([sys.executable, "-m", "qms", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0 and "checklist" in done.stdout
+
+
+def test_header_row_zero_is_refused_by_the_parser(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["checklist", "import", str(tmp_path / "x.xlsx"), "--header-row", "0"])
+    assert exit_.value.code == 2 and "--header-row" in capsys.readouterr().err
+
+
+def test_validate_reports_a_nesting_bomb_with_its_line(tmp_path, capsys):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text('id: "x"\nversion: "1"\nclauses: ' + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    assert main(["checklist", "validate", str(deep)]) == 1
+    assert capsys.readouterr().err.startswith(f"{deep}:3: ")
+
+
+def test_import_refuses_an_oversized_workbook_before_reading_it(cli_db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("QMS_IMPORT_MAX_MB", "1")
+    big = tmp_path / "big.xlsx"
+    big.write_bytes(b"PK" + b"\0" * (1024 * 1024 + 1))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"read {self.name} whole"))
+    assert main(["checklist", "import", str(big)]) == 1
+    assert "1 MB" in capsys.readouterr().err

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from qms import checklist_excel, checklists, db
+from qms import checklist_excel, checklists, db, limits, logs
 from qms.errors import QMSError
 from qms.ui import session
 from qms.ui.i18n import error_text, t
@@ -22,7 +23,21 @@ def problem_table(source: str, problems) -> None:
     st.caption(t("checklists.problems_in", source=md_escape(source), n=len(problems)))
 
 
-def _report(result: checklists.LoadResult) -> None:
+_PARSED = "_checklist_workbook"  # (sha256, sheets, info, refusal) of the last workbook uploaded
+
+
+def _log(source: str, status: str, rows: int | None = None, reason: str | None = None) -> None:
+    logs.event("import", source=source, kind="checklist", rows=rows, status=status, reason=reason,
+               user=(st.session_state.get("user") or {}).get("id"))
+
+
+def _problem_text(problem) -> str:
+    text = t(problem.key, **{k: md_escape(str(v)) for k, v in problem.params.items()})
+    return text[:1].upper() + text[1:]
+
+
+def _report(result: checklists.LoadResult, questions: int | None = None) -> None:
+    _log(result.source, result.status, questions, result.problems[0].key if result.problems else None)
     if result.status == "invalid":
         st.error(t("checklists.invalid", source=md_escape(result.source)), icon=":material/error:")
         problem_table(result.source, result.problems)
@@ -39,13 +54,28 @@ def yaml_import(me: dict, upload) -> None:
         _report(result)
 
 
+def _workbook(upload) -> tuple[list[checklist_excel.Sheet], dict, QMSError | None]:
+    """The uploaded workbook read once: each widget below reruns the page, and re-reading would cost each time."""
+    raw = upload.getvalue()
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = st.session_state.get(_PARSED)
+    if cached is None or cached[0] != digest:
+        try:
+            sheets, info = checklist_excel.read(raw)
+            cached = (digest, sheets, info, None)
+        except QMSError as exc:
+            cached = (digest, [], {}, exc)
+            _log(upload.name, "refused", reason=exc.key)
+        st.session_state[_PARSED] = cached
+    return cached[1], cached[2], cached[3]
+
+
 def excel_import(me: dict, upload) -> None:
-    try:
-        sheets, info = checklist_excel.read(upload.getvalue())
-    except QMSError as exc:
-        st.error(error_text(exc), icon=":material/error:")
+    sheets, info, refusal = _workbook(upload)
+    if refusal is not None:
+        st.error(error_text(refusal), icon=":material/error:")
         return
-    sheets = [s for s in sheets if s.rows]
+    sheets = [s for s in sheets if s.rows or s.problem]
     if not sheets:
         st.error(t("checklist.err.no_rows"))
         return
@@ -53,6 +83,9 @@ def excel_import(me: dict, upload) -> None:
     left, right = st.columns(2)
     name = left.selectbox(t("checklists.sheet"), names, key="xl_sheet")
     sheet = sheets[names.index(name)]
+    if sheet.problem is not None:
+        st.error(_problem_text(sheet.problem), icon=":material/error:")
+        return
     header_row = right.number_input(t("checklists.header_row"), 1, max(1, len(sheet.rows)), 1, key="xl_header")
     header = sheet.rows[header_row - 1] or []
     guessed = checklist_excel.guess_mapping(header)
@@ -63,7 +96,7 @@ def excel_import(me: dict, upload) -> None:
     for n, role in enumerate(checklist_excel.ROLES):
         choice = cols[n % 5].selectbox(
             t(f"checklists.role.{role}"), columns, index=columns.index(guessed.get(role)), key=f"xl_map_{role}",
-            format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i]}")
+            format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i][:60]}")
         if choice is not None:
             mapping[role] = choice
     default_id = Path(upload.name).stem.lower().replace(" ", "-")
@@ -89,13 +122,22 @@ def excel_import(me: dict, upload) -> None:
         with db.session_scope(session.engine()) as s:
             ok, loaded = attempt(checklists.import_checklist, s, me["id"], result.checklist, upload.name)
         if ok:
-            _report(loaded)
+            _report(loaded, int(result.rows))
 
 
 def import_panel(me: dict) -> None:
+    cap = limits.imports()
     st.caption(t("checklists.import_help"))
-    upload = st.file_uploader(t("checklists.file"), type=["yaml", "yml", "xlsx"], key="checklist_upload")
+    st.caption(t("checklists.limits", mb=cap.file_mb, rows=limits.grouped(cap.rows), columns=cap.columns,
+                 chars=limits.grouped(cap.cell_chars)))
+    # The browser refuses a larger file before sending it; the size check below covers any other client.
+    upload = st.file_uploader(t("checklists.file"), type=["yaml", "yml", "xlsx"], key="checklist_upload",
+                              max_upload_size=cap.file_mb)
     if upload is None:
+        return
+    if upload.size > cap.file_bytes:
+        st.error(t("error.file_too_large", mb=cap.file_mb), icon=":material/error:")
+        _log(upload.name, "refused", reason="error.file_too_large")
         return
     if upload.name.lower().endswith(".xlsx"):
         excel_import(me, upload)

@@ -1,5 +1,6 @@
 """Checklists and tailoring screens through AppTest."""
 
+import pytest
 from sqlmodel import Session, select
 
 from qms import db
@@ -58,3 +59,67 @@ def test_a_bad_bundled_file_is_listed_with_its_problems(demo_url, tmp_path, monk
     no_errors(at)
     assert shown(at.expander[0].label) == "Tệp hong.yaml có lỗi nên không được nạp"
     assert any("176" in c.value for c in at.caption)  # the good files are there as usual
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(rows: int) -> bytes:
+    import io
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Checklist"
+    ws.append(["Điều khoản", "Câu hỏi", "Mã"])
+    for n in range(rows):
+        ws.append(["8.5.1", f"Câu hỏi số {n}", f"Q{n}"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_import_tab_states_its_limits(demo_url):
+    from qms.limits import grouped
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    no_errors(at)
+    captions = [shown(c.value) for c in at.caption]
+    assert any("2 MB" in c and grouped(2000) in c and grouped(5000) in c for c in captions), captions
+
+
+def test_a_workbook_is_read_once_per_upload(demo_url, monkeypatch):
+    from qms import checklist_excel
+    calls = []
+    original = checklist_excel.read
+    monkeypatch.setattr(checklist_excel, "read", lambda raw: calls.append(len(raw)) or original(raw))
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload").set_value(("so.xlsx", _workbook(5), XLSX)).run()
+    no_errors(at)
+    at.text_input(key="xl_title_vi").input("Danh mục của Sở").run()
+    at.text_input(key="xl_version").input("2").run()
+    no_errors(at)
+    assert any("5" in s.value for s in at.success)
+    assert len(calls) == 1
+
+
+def test_an_upload_over_the_cap_is_refused_before_it_is_read(demo_url, monkeypatch):
+    from qms import checklist_excel
+    monkeypatch.setenv("QMS_IMPORT_MAX_MB", "1")
+    monkeypatch.setattr(checklist_excel, "read", lambda raw: pytest.fail("read an oversized upload"))
+    at = sign_in("isorep", lang="en")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload").set_value(("big.xlsx", b"PK" + b"\0" * (1024 * 1024), XLSX)).run()
+    no_errors(at)
+    assert [shown(e.value) for e in at.error] == ["The file is too large (at most 1 MB)."]
+
+
+def test_a_sheet_over_the_row_limit_says_so(demo_url, monkeypatch):
+    monkeypatch.setenv("QMS_IMPORT_MAX_ROWS", "20")
+    at = sign_in("isorep", lang="en")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload").set_value(("long.xlsx", _workbook(30), XLSX)).run()
+    no_errors(at)
+    errors = [shown(e.value) for e in at.error]
+    assert len(errors) == 1 and "more than 20 rows" in errors[0] and "Checklist" in errors[0]
