@@ -45,7 +45,12 @@ def _change_live(s: Session) -> dict:
         responses.save(s, None, au, _unanswered(s, au), {"result": "conform", "evidence": f"Đã xem hồ sơ {n}"}, 0)
     response = s.exec(select(Response.id).where(Response.audit_unit_id == au).order_by(Response.id.desc())).first()
     attachment = attachments.add(s, None, "bien-ban.pdf", FILE, response_id=response)["id"]
-    return {"attachment": attachment, "response": response}
+    # An older unit moved under a newer one: restoring rows in id order alone would insert the child first.
+    newer = units.create_unit(s, None, "P-HOABINH-KV1", "Khu vực 1 phường Hòa Bình", "division",
+                              units.id_for_code(s, "P-HOABINH"))
+    older = units.id_for_code(s, "P-HOABINH-TT")
+    units.update_unit(s, None, older, "P-HOABINH-TT", "Trung tâm PVHCC phường Hòa Bình", "service_centre", newer)
+    return {"attachment": attachment, "response": response, "moved": (older, newer)}
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -138,6 +143,8 @@ def test_round_trip_through_either_engine_keeps_every_row_and_file(live, tmp_pat
     for url in (middle_url, last_url):
         with Session(db.get_engine(url)) as s:
             assert bytes(s.get(Attachment, live["attachment"]).data) == FILE
+            older, newer = live["moved"]
+            assert s.get(Unit, older).parent_id == newer > older
         assert db.current_revision(db.get_engine(url)) == db.head_revision(source)
         _app_works(url, before, live["attachment"])
 
