@@ -203,7 +203,7 @@ def peek(source: Path | IO[bytes]) -> dict:
 
 
 def read_manifest(zf: zipfile.ZipFile) -> dict:
-    """The manifest, refused unless it is ours and its schema revision is one this code knows."""
+    """The manifest, refused unless it is ours and in a format version this code reads."""
     try:
         manifest = json.loads(zf.read(MANIFEST))
         if manifest.get("format") != FORMAT or not isinstance(manifest.get("tables"), list):
@@ -226,7 +226,7 @@ def _lines(zf: zipfile.ZipFile, table: dict, parse: bool = True) -> Iterator[lis
                 yield json.loads(line) if parse else line
     except (KeyError, ValueError, zipfile.BadZipFile, OSError, EOFError):
         raise ValidationError("error.backup_corrupt", table=table["name"]) from None
-    if rows != table["rows"] or digest.hexdigest() != table["sha256"]:
+    if rows != table.get("rows") or digest.hexdigest() != table.get("sha256"):
         raise ValidationError("error.backup_corrupt", table=table["name"])
 
 
