@@ -8,13 +8,12 @@ from __future__ import annotations
 import streamlit as st
 
 from qms import attachments, db, findings, responses
-from qms import settings as org_settings
 from qms.errors import QMSError
 from qms.ui import session
 from qms.ui.answer_box import TEXT_FIELDS, answer_box, drop
 from qms.ui.i18n import error_text, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import datetime_text, download
+from qms.ui.widgets import datetime_text, download, upload_limit_mb
 
 SHOWN = "_answer_shown"  # (audit unit, item, version) as the card last drew it
 GRADED = {"nc_major", "nc_minor", "observation", "ofi"}
@@ -142,10 +141,10 @@ def _files(au: int, row: dict, response_id: int, editable: bool) -> None:
     if editable:
         round_no = st.session_state.get(f"_upload_round_{au}_{row['id']}", 0)
         key = f"up_{au}_{row['id']}_{round_no}"
-        with db.session_scope(session.engine()) as s:
-            limit = org_settings.get(s, "upload_limit_mb")
+        limit = upload_limit_mb()
         st.file_uploader(t("audit_day.attach"), accept_multiple_files=True, key=key, on_change=_upload,
-                         args=(au, row["id"], row["item_key"], key), help=t("audit_day.upload_help", mb=limit))
+                         args=(au, row["id"], row["item_key"], key), help=t("audit_day.upload_help", mb=limit),
+                         max_upload_size=limit)
         if st.toggle(t("audit_day.camera"), key=f"cam_on_{au}_{row['id']}"):
             cam_key = f"cam_{au}_{row['id']}_{round_no}"
             st.camera_input(t("audit_day.camera"), key=cam_key, on_change=_upload,

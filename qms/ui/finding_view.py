@@ -15,7 +15,7 @@ from qms.reports import car
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import attempt, date_text, datetime_text, download, flash, label, labeler
+from qms.ui.widgets import attempt, date_text, datetime_text, download, flash, label, labeler, upload_limit_mb
 
 
 def _seen(finding_id: int, version: int | None) -> int | None:
@@ -112,9 +112,9 @@ def _report_done(me: dict, finding: dict, chain: dict) -> None:
             st.markdown(f"**{md_escape(row['action'])}** · {md_escape(row['owner_name'])} · "
                         f"{t('field.due')} {date_text(row['due_date'])}")
             left, right = st.columns([1, 2])
-            done = left.date_input(t("car.done"), clock.today(), format="DD/MM/YYYY")
+            done = left.date_input(t("car.done"), clock.today(), format="DD/MM/YYYY", max_value=clock.today())
             evidence = right.text_input(t("car.evidence"))
-            upload = st.file_uploader(t("audit_day.attach"), key=f"done_file_{row['id']}")
+            upload = st.file_uploader(t("audit_day.attach"), key=f"done_file_{row['id']}", max_upload_size=upload_limit_mb())
             if st.form_submit_button(t("car.report_done")):
                 with db.session_scope(session.engine()) as s:
                     ok, _ = attempt(actions.report_done, s, me["id"], row["id"], done, evidence)
@@ -151,11 +151,11 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
     if "verify" in steps:
         with st.form(f"verify_{fid}"):
             left, right = st.columns(2)
-            when = left.date_input(t("car.verified_at"), clock.today(), format="DD/MM/YYYY")
+            when = left.date_input(t("car.verified_at"), clock.today(), format="DD/MM/YYYY", max_value=clock.today())
             effective = right.radio(t("car.effective"), [True, False], horizontal=True,
                                     format_func=lambda v, yes=t("common.yes"), no=t("common.no"): yes if v else no)
             note = st.text_area(t("car.verification_note"))
-            upload = st.file_uploader(t("audit_day.attach"), key=f"verify_file_{fid}")
+            upload = st.file_uploader(t("audit_day.attach"), key=f"verify_file_{fid}", max_upload_size=upload_limit_mb())
             if st.form_submit_button(t("car.verify"), type="primary"):
                 if upload is not None:  # the evidence is kept even if the verification itself is refused
                     with db.session_scope(session.engine()) as s:

@@ -10,11 +10,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
 from qms import auth, db
+from qms.ui.upload_cap import UploadCap
 from qms.ui import legacy_pages
 
 # Tells app.py that the cookie routes exist, so sign-in may hand the browser a ticket.
@@ -62,4 +64,5 @@ async def end_session(request: Request) -> RedirectResponse | PlainTextResponse:
 
 # Signing out changes state, so it takes POST only: a Markdown image or another site's link cannot reach it.
 app = st.App(str(APP), routes=[Route("/auth/session", start_session),
-                               Route("/auth/logout", end_session, methods=["POST"])])
+                               Route("/auth/logout", end_session, methods=["POST"])],
+             middleware=[Middleware(UploadCap)])

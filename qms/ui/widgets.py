@@ -7,10 +7,12 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from qms import clock, logs
+from qms import clock, db, logs
+from qms import settings as org_settings
 from qms.errors import QMSError
 from qms.i18n import t as lookup
 from qms.reports.pdf import MARK
+from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
 
 T = TypeVar("T")
@@ -37,6 +39,12 @@ def download(label: str, data: bytes, file_name: str, *, where: Any = None, **kw
     if replaced:
         (where or st).warning(t("report.replaced_chars", n=replaced, mark=MARK, chars=data.missing),
                               icon=":material/warning:")
+
+
+def upload_limit_mb() -> int:
+    """The organisation's size limit for one attached file, for the uploader to refuse larger files in the browser."""
+    with db.session_scope(session.engine()) as s:
+        return int(org_settings.get(s, "upload_limit_mb"))
 
 
 def form_key(name: str) -> str:
