@@ -6,6 +6,7 @@ from qms import backup, db
 from qms import settings as org_settings
 from qms.ui import session
 from qms.ui.i18n import t
+from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, show_flash
 
 me = session.require_user()
@@ -47,7 +48,7 @@ if st.button(t("backup.build"), icon=":material/backup:"):
     with db.session_scope(session.engine()) as s:
         ok, built = attempt(backup.download, s, me["id"])
     if ok:
-        st.caption(t("backup.ready", rows=f"{built['rows']:,}", size=f"{len(built['data']) / 1e6:.1f}"))
+        st.caption(t("backup.ready", rows=f"{int(built['rows']):,}", size=f"{len(built['data']) / 1e6:.1f}"))
         # "ignore": the click must not rerun the page, which would drop the button and its bytes.
-        st.download_button(t("backup.download", name=built["name"]), built["data"], file_name=built["name"],
+        st.download_button(t("backup.download", name=md_escape(built["name"])), built["data"], file_name=built["name"],
                            mime="application/zip", on_click="ignore", type="primary", icon=":material/download:")

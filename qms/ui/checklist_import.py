@@ -128,15 +128,15 @@ def excel_import(me: dict, upload) -> None:
 def import_panel(me: dict) -> None:
     cap = limits.imports()
     st.caption(t("checklists.import_help"))
-    st.caption(t("checklists.limits", mb=cap.file_mb, rows=limits.grouped(cap.rows), columns=cap.columns,
-                 chars=limits.grouped(cap.cell_chars)))
+    st.caption(t("checklists.limits", mb=int(cap.file_mb), rows=limits.grouped(int(cap.rows)), columns=int(cap.columns),
+                 chars=limits.grouped(int(cap.cell_chars))))
     # The browser refuses a larger file before sending it; the size check below covers any other client.
     upload = st.file_uploader(t("checklists.file"), type=["yaml", "yml", "xlsx"], key="checklist_upload",
                               max_upload_size=cap.file_mb)
     if upload is None:
         return
     if upload.size > cap.file_bytes:
-        st.error(t("error.file_too_large", mb=cap.file_mb), icon=":material/error:")
+        st.error(t("error.file_too_large", mb=int(cap.file_mb)), icon=":material/error:")
         _log(upload.name, "refused", reason="error.file_too_large")
         return
     if upload.name.lower().endswith(".xlsx"):

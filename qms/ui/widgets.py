@@ -14,6 +14,7 @@ from qms.i18n import t as lookup
 from qms.reports.pdf import MARK
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
+from qms.ui.markdown import md_escape
 
 T = TypeVar("T")
 
@@ -37,7 +38,7 @@ def download(label: str, data: bytes, file_name: str, *, where: Any = None, **kw
     (where or st).download_button(label, data, file_name, on_click=_downloaded, args=(file_name, len(data)), **kwargs)
     replaced = getattr(data, "replaced", 0)  # a built PDF (qms.reports.pdf.Pdf) says what its font could not print
     if replaced:
-        (where or st).warning(t("report.replaced_chars", n=replaced, mark=MARK, chars=data.missing),
+        (where or st).warning(t("report.replaced_chars", n=replaced, mark=MARK, chars=md_escape(data.missing)),
                               icon=":material/warning:")
 
 
