@@ -8,6 +8,9 @@ from qms.models import Audit, ClauseExclusion
 from tests.app.conftest import by_label, no_errors, sign_in
 from tests.markdown_text import shown
 
+# Reading an uploaded file does not touch the database: once is enough.
+SQLITE_ONLY = pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
+
 
 def test_search_without_accents_and_versions(demo_url):
     at = sign_in("auditor")
@@ -79,6 +82,7 @@ def _workbook(rows: int) -> bytes:
     return buffer.getvalue()
 
 
+@SQLITE_ONLY
 def test_the_import_tab_states_its_limits(demo_url):
     from qms.limits import grouped
     at = sign_in("isorep")
@@ -88,6 +92,7 @@ def test_the_import_tab_states_its_limits(demo_url):
     assert any("2 MB" in c and grouped(2000) in c and grouped(5000) in c for c in captions), captions
 
 
+@SQLITE_ONLY
 def test_a_workbook_is_read_once_per_upload(demo_url, monkeypatch):
     from qms import checklist_excel
     calls = []
@@ -104,6 +109,7 @@ def test_a_workbook_is_read_once_per_upload(demo_url, monkeypatch):
     assert len(calls) == 1
 
 
+@SQLITE_ONLY
 def test_an_upload_over_the_cap_is_refused_before_it_is_read(demo_url, monkeypatch):
     from qms import checklist_excel
     monkeypatch.setenv("QMS_IMPORT_MAX_MB", "1")
@@ -115,6 +121,7 @@ def test_an_upload_over_the_cap_is_refused_before_it_is_read(demo_url, monkeypat
     assert [shown(e.value) for e in at.error] == ["The file is too large (at most 1 MB)."]
 
 
+@SQLITE_ONLY
 def test_a_sheet_over_the_row_limit_says_so(demo_url, monkeypatch):
     monkeypatch.setenv("QMS_IMPORT_MAX_ROWS", "20")
     at = sign_in("isorep", lang="en")

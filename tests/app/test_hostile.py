@@ -10,13 +10,10 @@ from tests.app.conftest import by_label, no_errors, sign_in, texts
 
 # Each address carries one hostile value of every parameter a page reads, so every page meets every value.
 HOSTILE_QUERIES = [
-    {"finding": "²", "unit": "²", "q": "../../etc/passwd", "ended": "\x00"},
-    {"finding": "1" * 23, "unit": "9" * 30, "q": "x" * 5000, "lang": "xx"},
-    {"finding": "-1", "unit": "-5", "q": "\x00", "page": "%00"},
-    {"finding": "<script>alert(1)</script>", "unit": "'; DROP TABLE unit; --", "q": "ISO-7.1.5.1-03\u202e"},
-    {"finding": "1\x00", "unit": "0", "q": "", "ended": "1"},
+    {"finding": "²", "unit": "9" * 30, "q": "../../etc/passwd", "ended": "\x00", "lang": "xx"},
+    {"finding": "1" * 23, "unit": "-5", "q": "\x00" + "x" * 5000, "page": "%00"},
+    {"finding": "1\x00", "unit": "'; DROP TABLE unit; --", "q": "ISO-7.1.5.1-03\u202e", "ended": "1"},
     {"finding": ["1", "2"], "unit": ["1", "2"], "q": ["a", "b"]},
-    {"finding": "99999", "unit": "99999"},
 ]
 ROLES = {username: [str(r) for r in roles] for username, _name, roles, _units in demo.PEOPLE[:5]}
 

@@ -16,11 +16,8 @@ pytestmark = pytest.mark.e2e
 
 ADDRESSES = [
     ("/findings", {"finding": "²"}, "Phát hiện & khắc phục"),
-    ("/findings", {"finding": "1" * 23}, "Phát hiện & khắc phục"),
-    ("/findings", {"finding": "1\x00"}, "Phát hiện & khắc phục"),
-    ("/findings", {"finding": "99999"}, "Phát hiện & khắc phục"),
+    ("/findings", {"finding": "1\x00" + "1" * 23}, "Phát hiện & khắc phục"),
     ("/audit_day", {"unit": "²", "q": "\x00"}, "Đánh giá tại đơn vị"),
-    ("/audit_day", {"unit": "9" * 30, "q": "../../etc/passwd"}, "Đánh giá tại đơn vị"),
     ("/dashboard", {"finding": "<script>", "unit": "-1"}, "Tổng quan"),
 ]
 

@@ -17,6 +17,10 @@ from tests.test_actions import plan
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 
+# Layout and fonts do not depend on the database; the data these reports read is tested on both engines in
+# test_reports.py.
+ONE_ENGINE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 
 def words(tag: str, chars: int) -> str:
     """Numbered Vietnamese sentences, about `chars` long: the numbers make each word's place checkable."""
@@ -45,6 +49,7 @@ def pages(path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
+@ONE_ENGINE
 @pytest.mark.parametrize("chars", [3_000, 12_000])
 def test_audit_report_with_a_very_long_finding_statement(session, org, issued, tmp_path, chars):
     data = report_data.audit_report(session, org["viewer"], org["audit"], "vi")
@@ -59,6 +64,7 @@ def test_audit_report_with_a_very_long_finding_statement(session, org, issued, t
     assert pages(path) >= (2 if chars < 10_000 else 4)
 
 
+@ONE_ENGINE
 def test_car_with_long_statement_action_and_evidence(session, org, issued, tmp_path):
     nc = issued["nc"]
     plan(session, org, nc, rows=[{"action": "Tập huấn", "owner_name": "Trần Thị Ngọc Ánh",
@@ -78,6 +84,7 @@ def test_car_with_long_statement_action_and_evidence(session, org, issued, tmp_p
     assert "Lịch sử" in text
 
 
+@ONE_ENGINE
 def test_review_pack_with_long_inputs_and_decisions(session, org, tmp_path):
     review = reviews.create(session, org["rep"], clock.today(), "Chủ tịch UBND tỉnh")
     reviews.add_decision(session, org["rep"], review, "Cập nhật quy trình", "Thư ký ISO", date(2027, 3, 31))
@@ -91,6 +98,7 @@ def test_review_pack_with_long_inputs_and_decisions(session, org, tmp_path):
                               pack["decisions"][0]["action"]]), read(path))
 
 
+@ONE_ENGINE
 def test_audit_plan_with_a_long_timetable_cell(session, org, tmp_path):
     reps = words("DD", 5_000)
     planning.plan_unit(session, org["rep"], org["audit"], org["a"], date(2026, 11, 3), [org["lead"]], reps)
@@ -105,6 +113,7 @@ HOSTILE = "Đã kiểm tra ✅ 😀 中文 عربي 👍🏽 👨‍👩‍👧 
 HOSTILE_MARKS = 1 + 2 + 4 + 1 + 1 + 1
 
 
+@ONE_ENGINE
 def test_characters_outside_the_font_come_out_visible_and_counted(session, org, issued, tmp_path):
     data = report_data.audit_report(session, org["viewer"], org["audit"], "vi")
     data["findings"][0]["statement"] = HOSTILE
@@ -120,6 +129,7 @@ def test_characters_outside_the_font_come_out_visible_and_counted(session, org, 
     assert "xong" in text
 
 
+@ONE_ENGINE
 def test_every_report_counts_what_it_replaced(session, org, issued, tmp_path):
     nc = issued["nc"]
     plan(session, org, nc, rows=[{"action": "Tập huấn 😀", "owner_name": "Ánh 中", "due_date": clock.today()}])
@@ -132,6 +142,7 @@ def test_every_report_counts_what_it_replaced(session, org, issued, tmp_path):
     assert built.replaced == read(path).count(MARK) >= 4  # the agency's mark repeats on every page
 
 
+@ONE_ENGINE
 def test_cli_output_into_a_missing_folder(session, org, issued, db_url, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("QMS_DATABASE_URL", db_url)
     code = session.get(Audit, org["audit"]).code
@@ -142,6 +153,7 @@ def test_cli_output_into_a_missing_folder(session, org, issued, db_url, monkeypa
     assert not target.parent.exists()  # named, not silently created
 
 
+@ONE_ENGINE
 def test_cli_tells_how_many_characters_were_replaced(session, org, issued, db_url, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("QMS_DATABASE_URL", db_url)
     finding = session.get(Finding, issued["nc"])
