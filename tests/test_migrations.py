@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 import pytest
 
-from qms import auth, bootstrap, checklists, db, demo, passwords
+from qms import auth, bootstrap, checklists, db, demo, passwords, users
 from qms.models import ChecklistItem, Finding, Response, Unit, User
 from tests.conftest import BACKENDS
 from sqlmodel import Session, func, select
@@ -48,6 +48,9 @@ def test_upgrade_keeps_existing_data(old_engine):
                           "'Process-control slip?', 'Xem hồ sơ', 'See dossiers')"))
         conn.execute(text("INSERT INTO \"user\" (username, full_name, password_hash, active, language, failed_logins) "
                           "VALUES ('lan', 'Lan', :hash, true, 'vi', 3)"), {"hash": passwords.hash_password("lan-mat-khau-1")})
+        # Rows that point at the user: a migration that rebuilds the user table (SQLite batch mode) must keep them.
+        conn.execute(text("INSERT INTO userrole (user_id, role) VALUES (1, 'auditor')"))
+        conn.execute(text("INSERT INTO userunit (user_id, unit_id) VALUES (1, 1)"))
     bootstrap.init(old_engine)
     assert db.current_revision(old_engine) == db.head_revision(old_engine)
     with Session(old_engine) as session:
@@ -59,6 +62,7 @@ def test_upgrade_keeps_existing_data(old_engine):
         lan = session.exec(select(User)).one()  # 0005: accounts that existed before are not forced to change
         assert not lan.must_change_password
         assert auth.authenticate(session, "lan", "lan-mat-khau-1") == lan.id
+        assert users.profile(session, lan.id)["roles"] == ["auditor"]
 
 
 def test_init_is_idempotent_on_a_full_database(engine):
