@@ -43,6 +43,11 @@ def test_good_file_parses():
     (lambda s: s.replace('standard: "TCVN ISO 9001:2015"', 'standard: "ISO 14001:2015"'),
      [(3, "checklist.err.unknown_standard")]),
     (lambda s: s.replace('id: "mini"\n', ""), [(1, "checklist.err.missing_key")]),
+    # What the database would refuse (PostgreSQL) is a problem at its line, on both engines, before any import.
+    (lambda s: s.replace('id: "Q1"', 'id: "' + "Q" * 61 + '"'), [(9, "checklist.err.text_too_long")]),
+    (lambda s: s.replace('version: "1"', 'version: "' + "9" * 41 + '"'), [(2, "checklist.err.text_too_long")]),
+    (lambda s: s.replace('"Are documents controlled?"', '"Are documents\\0 controlled?"'),
+     [(10, "checklist.err.text_control")]),
 ])
 def test_each_problem_has_its_line(change, expected):
     assert problems(change(GOOD)) == expected
