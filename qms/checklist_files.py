@@ -119,7 +119,7 @@ class _Checker:
         return out
 
     def scalar(self, node, where: str, column: str | None = None) -> str | None:
-        """A non-empty text; `column` ("checklist.version") limits its length to what the database stores."""
+        """A non-empty text; `column` (("checklist", "version")) limits its length to what the database stores."""
         if not isinstance(node, yaml.ScalarNode):
             self.add(node, "checklist.err.not_text", where=where)
             return None
@@ -127,8 +127,8 @@ class _Checker:
         if not value:
             self.add(node, "checklist.err.empty_text", where=where)
             return None
-        table, _, name = (column or "").partition(".")
-        problem = text_problem(value, SQLModel.metadata.tables[table].columns[name].type.length if column else None)
+        problem = text_problem(value, SQLModel.metadata.tables[column[0]].columns[column[1]].type.length
+                               if column else None)
         if problem:
             self.add(node, "checklist.err." + problem[0].removeprefix("error."), where=where, **problem[1])
             return None
@@ -171,9 +171,9 @@ def parse_text(text: str) -> tuple[dict | None, list[Problem]]:
         if key not in top:
             checker.add(1, "checklist.err.missing_key", key=key)
     languages = _languages(checker, top.get("languages"))
-    data = {"id": checker.scalar(top["id"], "id", "checklist.code") if "id" in top else None,
-            "version": checker.scalar(top["version"], "version", "checklist.version") if "version" in top else None,
-            "standard": checker.scalar(top["standard"], "standard", "checklist.standard") if "standard" in top else None,
+    data = {"id": checker.scalar(top["id"], "id", ("checklist", "code")) if "id" in top else None,
+            "version": checker.scalar(top["version"], "version", ("checklist", "version")) if "version" in top else None,
+            "standard": checker.scalar(top["standard"], "standard", ("checklist", "standard")) if "standard" in top else None,
             "languages": languages}
     data["title"] = checker.texts(top.get("title"), languages, "title", 1) if "title" in top else None
     known = None
@@ -217,7 +217,7 @@ def _clauses(checker: _Checker, node, languages: list[str], known: dict | None) 
         if mapping is None:
             continue
         line = clause_node.start_mark.line + 1
-        number = checker.scalar(mapping["clause"], "clause", "checklistitem.clause") if "clause" in mapping else None
+        number = checker.scalar(mapping["clause"], "clause", ("checklistitem", "clause")) if "clause" in mapping else None
         if "clause" not in mapping:
             checker.add(line, "checklist.err.missing_key", key="clause")
         if number is not None:
@@ -247,7 +247,7 @@ def _questions(checker: _Checker, node, languages: list[str], seen_ids: dict[str
         if mapping is None:
             continue
         q_line = q_node.start_mark.line + 1
-        qid = checker.scalar(mapping["id"], "id", "checklistitem.item_key") if "id" in mapping else None
+        qid = checker.scalar(mapping["id"], "id", ("checklistitem", "item_key")) if "id" in mapping else None
         if "id" not in mapping:
             checker.add(q_line, "checklist.err.missing_key", key="id")
         if qid is not None:
