@@ -1,11 +1,13 @@
 """In a real browser: plan an audit, run it across two units as two auditors, raise a finding, issue the report."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from qms import db
-from qms.models import Audit
+from qms.models import Audit, Checklist
 
 from tests.e2e.conftest import (assert_no_exception, choose, choose_many, new_page, open_app, shot, sign_in,
                                 wait_for_app)
@@ -45,6 +47,15 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     tiny.write_text(TINY, encoding="utf-8")
     rep.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(tiny))
     wait_for_app(rep)
+    # Leaving the page before the upload's run has saved the checklist would drop it (seen on a loaded machine).
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        with Session(db.get_engine(server.db_url)) as s:
+            if s.exec(select(Checklist.id).where(Checklist.code == "tthc-e2e")).first() is not None:
+                break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the uploaded checklist was never saved")
 
     open_app(rep, "/programme")
     rep.get_by_role("tab", name="Thêm cuộc đánh giá").click()
