@@ -15,18 +15,21 @@ with engine.connect() as connection:
         # Batch mode rebuilds a table (copy, drop, rename): with foreign keys enforced, dropping `user` fails as
         # soon as a role or a unit membership points at it. Off for the migration, checked after, on again.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=sqlite,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
-    if sqlite:
-        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
         connection.commit()
-        if broken:
-            raise RuntimeError(f"the migration left rows pointing at missing rows: {broken[:5]}")
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if sqlite else []
+    finally:
+        if sqlite:  # the connection goes back to the pool: it must enforce keys again, whatever happened
+            connection.rollback()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+    if broken:
+        raise RuntimeError(f"the migration left rows pointing at missing rows: {broken[:5]}")

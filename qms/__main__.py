@@ -282,7 +282,10 @@ def cmd_restore(args) -> int:
             print(t("cli.restore_cancelled", LANG), file=sys.stderr)
             return 1
     started = time.perf_counter()
-    backup.restore(engine, path)
+    safety = path.resolve().with_name(f"qms-before-restore-{clock.now():%Y%m%d-%H%M%S}.zip")
+    backup.restore(engine, path, safety=safety)
+    if safety.exists():
+        print(t("cli.restore_safety", LANG, path=safety), file=sys.stderr)
     print(t("cli.restore_done", LANG, rows=rows, name=name, revision=manifest["revision"],
             seconds=f"{time.perf_counter() - started:.1f}"))
     return 0

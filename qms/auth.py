@@ -156,6 +156,12 @@ def _refuse(wait: float) -> AuthError:
     return AuthError("error.signin_wait", seconds=math.ceil(wait)) if wait > 0 else AuthError("error.signin_failed")
 
 
+def _logged_name(username: str, known: bool) -> str:
+    """A name that is no account is often a password typed in the wrong box: the log gets a fingerprint of it,
+    enough to see one name tried a hundred times, not the text."""
+    return username if known else "unknown:" + _hash(username)[:10]
+
+
 def authenticate(session: Session, username: str, password: str, address: str | None = None) -> int:
     """The user id for valid credentials; otherwise AuthError, the same for a known and an unknown name.
 
@@ -166,7 +172,9 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     attempt = _Attempt(username, address)
     wait = attempt.wait(session, now)
     if wait > 0:
-        logs.event("signin_refused", logging.WARNING, username=username[:80], address=address, wait=math.ceil(wait))
+        known = session.exec(select(User.id).where(User.username == username)).first() is not None
+        logs.event("signin_refused", logging.WARNING, username=_logged_name(username, known), address=address,
+                   wait=math.ceil(wait))
         raise _refuse(wait)
     user = session.exec(select(User).where(User.username == username)).first()
     ok = passwords.verify(user.password_hash if user else None, password)  # an unknown name costs the same
@@ -174,7 +182,8 @@ def authenticate(session: Session, username: str, password: str, address: str | 
         attempt.failed(session, now)
         session.commit()
         reason = "unknown_user" if user is None else "wrong_password" if not ok else "inactive"
-        logs.event("signin_failed", logging.WARNING, username=username[:80], address=address, reason=reason)
+        logs.event("signin_failed", logging.WARNING, username=_logged_name(username, user is not None),
+                   address=address, reason=reason)
         raise _refuse(attempt.wait(session, now))
     attempt.succeeded(session, now)
     logs.event("signin", username=username, user=user.id, address=address)

@@ -361,16 +361,20 @@ def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
             conn.execute(select(func.setval(sequence, top or 1, top is not None)))
 
 
-def restore(engine: Engine, source: Path | IO[bytes]) -> dict:
+def restore(engine: Engine, source: Path | IO[bytes], *, safety: Path | None = None) -> dict:
     """Replace every row of the target database with the archive's, then upgrade it to the code's schema.
 
-    The archive is checked in full before the target is touched; the rows are replaced in one transaction.
+    The archive is checked in full before the target is touched; the rows are replaced in one transaction. When
+    the schemas differ the target is emptied and migrated first, outside that transaction: `safety`, when given,
+    first receives an archive of what the target holds, so a restore that fails half-way loses nothing.
     """
     started = time.perf_counter()
     with _open(source) as zf:
         manifest = verify(zf)
         if not _known(_script(engine), manifest.get("revision")):
             raise ValidationError("error.backup_newer", revision=manifest.get("revision"))
+        if safety is not None and db.current_revision(engine) is not None:
+            backup_file(engine, safety)
         _migrate_to(engine, manifest["revision"])
         with engine.connect() as conn:
             if conn.dialect.name == "sqlite":

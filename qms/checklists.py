@@ -43,8 +43,10 @@ def store(session: Session, checklist: dict, source_name: str) -> LoadResult:
     versions = set(session.exec(select(Checklist.version).where(Checklist.code == checklist["id"])).all())
     # The file kept its version number but its content changed: audits that used the old content keep it.
     version, n = checklist["version"], 2
-    while version in versions:
-        version, n = f"{checklist['version']}-r{n}", n + 1
+    room = Checklist.__table__.c.version.type.length
+    while version in versions:  # the suffix fits the column even when the file's version fills it
+        suffix = f"-r{n}"
+        version, n = checklist["version"][:room - len(suffix)] + suffix, n + 1
     title = checklist["title"]
     row = Checklist(code=checklist["id"], version=version, standard=checklist["standard"],
                     title_vi=title.get("vi", ""), title_en=title.get("en", ""),

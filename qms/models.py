@@ -377,9 +377,9 @@ class ChangeLog(SQLModel, table=True):
 
 TEXT_MAX = 20_000  # unbounded text (evidence, statements): a few printed pages, not a pasted book
 INT_RANGE = (-(2**31), 2**31 - 1)
-# Written by the app from other checked values, never typed: a change-log entry may join several long fields.
-_UNCHECKED_LENGTH = {("changelog", "old"), ("changelog", "new"), ("finding", "search_text"),
-                     ("checklistitem", "search_text")}
+# Written by the app from other values, never typed: a change-log entry may join several long fields, and its "old"
+# side may quote what SQLite stored before these checks existed.
+_UNCHECKED = {("changelog", "old"), ("changelog", "new"), ("finding", "search_text"), ("checklistitem", "search_text")}
 # Control characters break PostgreSQL (NUL), spreadsheets and PDFs; tab and line breaks are ordinary text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -413,11 +413,10 @@ def check_values(table: str, values: dict[str, Any]) -> None:
     columns = SQLModel.metadata.tables[table].columns
     for name, value in values.items():
         column = columns.get(name)
-        if column is None or value is None:
+        if column is None or value is None or (table, name) in _UNCHECKED:
             continue
         if isinstance(value, str):
-            length = 10**12 if (table, name) in _UNCHECKED_LENGTH else getattr(column.type, "length", None)
-            problem = text_problem(value, length)
+            problem = text_problem(value, getattr(column.type, "length", None))
         elif isinstance(value, bool):
             problem = None
         elif isinstance(value, int):
@@ -431,12 +430,18 @@ def check_values(table: str, values: dict[str, Any]) -> None:
 
 
 def _check_flush(session, _context, _instances) -> None:
-    for obj in (*session.new, *session.dirty):
-        table = getattr(obj, "__tablename__", None)
-        if table is None:
-            continue
-        state = obj.__dict__
-        check_values(table, {c.key: state[c.key] for c in obj.__table__.columns if c.key in state})
+    from sqlalchemy import inspect
+
+    for obj in session.new:
+        if getattr(obj, "__tablename__", None):
+            state = obj.__dict__
+            check_values(obj.__tablename__, {c.key: state[c.key] for c in obj.__table__.columns if c.key in state})
+    for obj in session.dirty:
+        if getattr(obj, "__tablename__", None):
+            # Only what changes: a row stored before these checks (a long name in SQLite) stays editable otherwise.
+            attrs = inspect(obj).attrs
+            check_values(obj.__tablename__, {c.key: attrs[c.key].value for c in obj.__table__.columns
+                                             if c.key in attrs.keys() and attrs[c.key].history.added})
 
 
 def install_checks() -> None:

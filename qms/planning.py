@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
@@ -16,6 +16,7 @@ from qms.permissions import require
 from qms.text import nfc
 
 EDITABLE = (AuditStatus.planned, AuditStatus.in_progress)
+MAX_AUDIT_SPAN = timedelta(days=92)
 
 
 def create_programme(session: Session, actor_id: int | None, year: int, objectives: str = "") -> int:
@@ -69,8 +70,9 @@ def create_audit(session: Session, actor_id: int | None, year: int, title: str, 
         raise NotFound("error.checklist_missing")
     if planned_end < planned_start:
         raise ValidationError("error.dates_order")
-    for field, value in (("audit.planned_start", planned_start), ("audit.planned_end", planned_end)):
-        clock.require_within(value, date(year, 1, 1), date(year, 12, 31), field=field)  # the programme's year
+    # It starts in the programme's year; it may run over New Year, not over a typo's thousand years.
+    clock.require_within(planned_start, date(year, 1, 1), date(year, 12, 31), field="audit.planned_start")
+    clock.require_within(planned_end, planned_start, planned_start + MAX_AUDIT_SPAN, field="audit.planned_end")
     _check_team(session, lead_auditor_id, team)
     audit = Audit(programme_id=programme.id, code=next_audit_code(session, year), title=title, scope=nfc(scope),
                   criteria=nfc(criteria), checklist_id=checklist_id, planned_start=planned_start,

@@ -261,6 +261,11 @@ def test_cli_backup_and_restore_ask_before_replacing(live, tmp_path, monkeypatch
     monkeypatch.setattr(sys, "stdin", _Terminal("dich.sqlite3\n"))
     assert main(["restore", str(out)]) == 0
     assert _counts(_url(target_path)) == _counts(live["url"])
+    # What the target held is kept beside the archive first: a restore that failed half-way would lose nothing.
+    kept = list(tmp_path.glob("qms-before-restore-*.zip"))
+    assert len(kept) == 1 and str(kept[0]) in capsys.readouterr().err
+    assert main(["restore", str(kept[0]), "--yes"]) == 0
+    assert _counts(_url(target_path)) == empty
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert main(["restore", str(out), "--yes", "--database-url", _url(tmp_path / "second.sqlite3")]) == 0

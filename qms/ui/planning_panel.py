@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import streamlit as st
 
@@ -45,8 +45,10 @@ def new_audit(me: dict, year: int) -> None:
         title = st.text_input(t("field.title"), t("planning.default_title", year=year))
         checklist = st.selectbox(t("field.checklist"), list(version_names), format_func=version_names.get)
         left, right = st.columns(2)
-        start = left.date_input(t("programme.start"), clock.today(), format="DD/MM/YYYY")
-        end = right.date_input(t("programme.end"), clock.today() + timedelta(days=14), format="DD/MM/YYYY")
+        # Planning next year's programme in December: its audits start next year, not today.
+        first_day = clock.today() if clock.today().year == year else date(year, 1, 15)
+        start = left.date_input(t("programme.start"), first_day, format="DD/MM/YYYY")
+        end = right.date_input(t("programme.end"), first_day + timedelta(days=14), format="DD/MM/YYYY")
         lead = st.selectbox(t("field.lead"), list(names), format_func=names.get, index=None)
         team = st.multiselect(t("planning.team"), list(names), format_func=names.get)
         scope = st.text_area(t("planning.scope"), t("planning.default_scope"))

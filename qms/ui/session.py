@@ -149,7 +149,12 @@ def refusals(where: str = "page") -> Iterator[None]:
         yield
     except QMSError as exc:
         st.session_state.pop(_CHECKED_KEY, None)
-        if current_user() is None:
+        try:
+            ended = current_user() is None
+        except Exception as check_failed:  # the database went away between the refusal and this check
+            st.error(t("error.unexpected", ref=_log_crash(check_failed, where)), icon=":material/error:")
+            return
+        if ended:
             browser.go(f"/?{ENDED_PARAM}=1")
         st.error(error_text(exc), icon=":material/error:")
     except Exception as exc:
