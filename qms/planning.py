@@ -16,7 +16,7 @@ from qms.permissions import require
 from qms.text import nfc
 
 EDITABLE = (AuditStatus.planned, AuditStatus.in_progress)
-MAX_AUDIT_SPAN = timedelta(days=92)
+MAX_AUDIT_SPAN = timedelta(days=366)  # a programme-wide audit may visit units all year
 
 
 def create_programme(session: Session, actor_id: int | None, year: int, objectives: str = "") -> int:

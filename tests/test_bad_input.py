@@ -133,16 +133,18 @@ def test_record_ids_in_addresses(value, expected):
 # --- Dates ---------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("start,end", [(date(1900, 3, 1), date(2026, 3, 5)), (date(2026, 3, 1), date(2999, 3, 5)),
-                                       (date(2025, 12, 30), date(2026, 1, 2)), (date(2026, 3, 1), date(2026, 9, 1))])
-def test_audit_dates_start_in_the_programme_year_and_last_at_most_a_quarter(session, org, start, end):
+                                       (date(2025, 12, 30), date(2026, 1, 2)), (date(2026, 3, 1), date(2027, 3, 5))])
+def test_audit_dates_start_in_the_programme_year_and_last_at_most_a_year(session, org, start, end):
     error = refused(planning.create_audit, session, org["rep"], 2026, "Đánh giá", org["checklist"], start, end,
                     org["lead"], [org["lead"]], key="error.date_range")
     assert "/2026" in message(error, "vi") and "2026-" in message(error, "en")
 
 
-def test_an_audit_may_run_over_new_year(session, org):
+def test_an_audit_may_run_over_new_year_or_all_year(session, org):
     planning.create_audit(session, org["rep"], 2026, "Đánh giá cuối năm", org["checklist"], date(2026, 12, 22),
                           date(2027, 1, 8), org["lead"], [org["lead"]])
+    planning.create_audit(session, org["rep"], 2026, "Đánh giá cả năm", org["checklist"], date(2026, 1, 1),
+                          date(2026, 12, 31), org["lead"], [org["lead"]])
 
 
 def test_an_action_done_in_1900_and_a_verification_in_2999_are_refused(session, org, issued):
