@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -144,7 +144,7 @@ def refusals(where: str = "page") -> Iterator[None]:
     if refused:
         st.error(refused, icon=":material/error:")
     if crashed:
-        st.error(t("error.unexpected", ref=crashed), icon=":material/error:")
+        _show_crash(crashed)
     try:
         yield
     except QMSError as exc:
@@ -152,13 +152,17 @@ def refusals(where: str = "page") -> Iterator[None]:
         try:
             ended = current_user() is None
         except Exception as check_failed:  # the database went away between the refusal and this check
-            st.error(t("error.unexpected", ref=_log_crash(check_failed, where)), icon=":material/error:")
+            _show_crash(_log_crash(check_failed, where))
             return
         if ended:
             browser.go(f"/?{ENDED_PARAM}=1")
         st.error(error_text(exc), icon=":material/error:")
     except Exception as exc:
-        st.error(t("error.unexpected", ref=_log_crash(exc, where)), icon=":material/error:")
+        _show_crash(_log_crash(exc, where))
+
+
+def _show_crash(reference: str) -> None:
+    st.error(t("error.unexpected", ref=reference), icon=":material/error:")
 
 
 _CRASH_KEY, _REFUSAL_KEY = "_crash_ref", "_callback_refusal"  # from a callback, shown by the next refusals()

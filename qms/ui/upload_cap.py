@@ -39,8 +39,8 @@ class UploadCap:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and "/_stcore/upload_file/" in scope["path"] and scope["method"] in ("PUT", "POST"):
             length = dict(scope["headers"]).get(b"content-length", b"")
-            if length.isdigit() and int(length) > self.cap_bytes():
-                logs.event("upload_refused", logging.WARNING, bytes=int(length), cap=self.cap_bytes())
+            if length.isdigit() and int(length) > (cap := self.cap_bytes()):
+                logs.event("upload_refused", logging.WARNING, bytes=int(length), cap=cap)
                 await PlainTextResponse("File too large", status_code=413)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -29,7 +29,7 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T | 
 
 
 def _downloaded(file_name: str, size: int) -> None:
-    me = st.session_state.get("user") or {}
+    me = st.session_state.get(session.USER_KEY) or {}
     logs.event("export", file=file_name, bytes=size, user=me.get("id"))
 
 
