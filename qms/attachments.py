@@ -99,7 +99,7 @@ def add(session: Session, actor_id: int | None, name: str, data: bytes, *, respo
     data = bytes(data)
     if not data:
         raise ValidationError("error.upload_empty")
-    limit = int(settings.get(session, "upload_limit_mb"))
+    limit = settings.upload_limit_mb(session)
     if len(data) > limit * _MIB:
         raise ValidationError("error.upload_too_large", name=clean, mb=limit)
     mime = filetypes.identify(clean, data)

@@ -38,6 +38,11 @@ def get(session: Session, key: str) -> Any:
     return row.value if row is not None else DEFAULTS.get(key)
 
 
+def upload_limit_mb(session: Session) -> int:
+    """The largest attached file the organisation accepts, in MB (the uploaders, the server and attachments.add)."""
+    return int(get(session, "upload_limit_mb"))
+
+
 def put(session: Session, key: str, value: Any) -> None:
     row = session.get(Setting, key)
     if row is None:

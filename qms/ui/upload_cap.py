@@ -32,7 +32,7 @@ class UploadCap:
         now = time.monotonic()
         if self._cap is None or now - self._cap[0] > self.CACHE_SECONDS:
             with db.session_scope(db.get_engine(self._engine_url)) as session:
-                attachments_mb = int(org_settings.get(session, "upload_limit_mb"))
+                attachments_mb = org_settings.upload_limit_mb(session)
             self._cap = (now, max(attachments_mb, limits.imports().file_mb) * limits.MIB + self.OVERHEAD)
         return self._cap[1]
 

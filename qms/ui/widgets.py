@@ -45,7 +45,7 @@ def download(label: str, data: bytes, file_name: str, *, where: Any = None, **kw
 def upload_limit_mb() -> int:
     """The organisation's size limit for one attached file, for the uploader to refuse larger files in the browser."""
     with db.session_scope(session.engine()) as s:
-        return int(org_settings.get(s, "upload_limit_mb"))
+        return org_settings.upload_limit_mb(s)
 
 
 def form_key(name: str) -> str:
