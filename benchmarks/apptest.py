@@ -14,7 +14,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from qms import db, demo
+from qms import demo
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 120

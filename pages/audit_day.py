@@ -47,8 +47,7 @@ st.selectbox(t("audit_day.pick_unit"), list(by_id), key="audit_unit", on_change=
              format_func=lambda i: unit_names.get(i, str(i)))
 st.query_params["unit"] = str(au)
 unit = by_id[au]
-with db.session_scope(session.engine()) as s:
-    status = responses.context(s, au).audit.status
+status = unit["status"]
 editable = status in responses.OPEN
 if not editable:
     st.info(t("audit_day.locked"), icon=":material/lock:")

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from qms import checklist_excel, checklist_files, checklists, db, standards
+from qms import checklists, db, standards
 from qms.models import Role
 from qms.ui import session
 from qms.ui.checklist_import import import_panel, problem_table
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import datetime_text, download, show_flash
+from qms.ui.widgets import datetime_text, download, later, show_flash
 
 me = session.require_user()
 show_flash()
@@ -79,14 +79,12 @@ with tabs[1]:
                   for h in history], hide_index=True, width="stretch")
 
 with tabs[2]:
-    with db.session_scope(session.engine()) as s:
-        document = checklists.document(s, version_id)
     name = f"{code}-{chosen['version']}"
     left, right = st.columns(2)
-    download(t("checklists.download_xlsx"), checklist_excel.export(document), f"{name}.xlsx",
+    download(t("checklists.download_xlsx"), later(checklists.export, version_id, "xlsx"), f"{name}.xlsx",
              icon=":material/table_view:", key="dl_xlsx",
              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", where=left)
-    download(t("checklists.download_yaml"), checklist_files.dump(document).encode(), f"{name}.yaml",
+    download(t("checklists.download_yaml"), later(checklists.export, version_id, "yaml"), f"{name}.yaml",
              icon=":material/code:", key="dl_yaml", mime="application/yaml", where=right)
 
 if can_import:

@@ -12,11 +12,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from qms import (actions, audits, bootstrap, changelog, checklist_excel, checklist_files, checklists, clock, config, db,
-                 backup, demo, findings, logs, reminders, report_data, units, users)
+from qms import (audits, bootstrap, checklist_excel, checklist_files, checklists, clock, config, db,
+                 backup, demo, logs, reminders, report_data, units, users)
 from qms.errors import QMSError, ValidationError
 from qms.i18n import message, t
-from qms import settings as org_settings
 from qms.models import Audit, Finding, ManagementReview
 from qms.reports import audit_plan, audit_report, car, review_pack
 from qms.reports.pdf import MARK
@@ -166,12 +165,9 @@ def cmd_checklist_export(args) -> int:
         if not rows:
             print(t("error.checklist_missing", LANG), file=sys.stderr)
             return 1
-        document = checklists.document(session, rows[-1]["id"])
-    out = Path(args.output)
-    if out.suffix.lower() == ".xlsx":
-        out.write_bytes(checklist_excel.export(document))
-    else:
-        out.write_text(checklist_files.dump(document), encoding="utf-8")
+        out = Path(args.output)
+        data = checklists.export(session, rows[-1]["id"], "xlsx" if out.suffix.lower() == ".xlsx" else "yaml")
+    out.write_bytes(data)
     print(t("cli.checklist_exported", LANG, source=args.code, version=rows[-1]["version"], output=str(out)))
     return 0
 
@@ -228,9 +224,7 @@ def cmd_report_car(args) -> int:
     """The corrective action request form of one finding, as PDF."""
     return _write_report(
         args, lambda s: s.exec(select(Finding.id).where(Finding.code == args.code)).first(),
-        lambda s, finding_id: car.build(findings.detail(s, None, finding_id), actions.chain(s, None, finding_id),
-                                        changelog.history_of_finding(s, finding_id),
-                                        org_settings.get(s, f"org_name_{args.lang}"), args.lang),
+        lambda s, finding_id: car.for_finding(s, None, finding_id, args.lang),
         "error.finding_missing")
 
 

@@ -11,7 +11,7 @@ from qms import changelog, clock, filetypes, findings, permissions, settings
 from qms.errors import NotFound, ValidationError
 # Re-exported: callers and tests know the file kinds by these names.
 from qms.filetypes import ALLOWED, IMAGE_TYPES, sniff  # noqa: F401
-from qms.models import ActionItem, Attachment, AuditUnit, CorrectiveAction, Finding, Response
+from qms.models import ActionItem, Attachment, CorrectiveAction, Finding, Response
 from qms.text import nfc
 
 _OWNERS = {"response_id": Response, "finding_id": Finding, "action_item_id": ActionItem}
@@ -42,16 +42,17 @@ def _clean_name(name: str) -> str:
     return value
 
 
-def _owner(session: Session | None, owners: dict[str, int | None]) -> tuple[str, int]:
-    """The single owner column and id given; checks the row exists when a session is given."""
+def _owner(session: Session, owners: dict[str, int | None]) -> tuple[str, int, Response | Finding | ActionItem]:
+    """The single owner column and id given, and its row (which must exist)."""
     given = [(k, v) for k, v in owners.items() if v is not None]
     if len(given) != 1:
         raise ValidationError("error.attachment_owner")
     column, owner_id = given[0]
     # A missing owner would otherwise surface as a foreign-key IntegrityError at commit.
-    if session is not None and session.get(_OWNERS[column], owner_id) is None:
+    row = session.get(_OWNERS[column], owner_id)
+    if row is None:
         raise ValidationError("error.attachment_owner")
-    return column, owner_id
+    return column, owner_id, row
 
 
 def _finding_of(session: Session, column: str, owner_id: int) -> Finding | None:
@@ -64,12 +65,13 @@ def _finding_of(session: Session, column: str, owner_id: int) -> Finding | None:
     return None
 
 
-def _authorize(session: Session, actor_id: int | None, column: str, owner_id: int, write: bool) -> None:
+def _authorize(session: Session, actor_id: int | None, column: str, owner_id: int, write: bool,
+               owner: Response | Finding | ActionItem | None = None) -> None:
     """Files follow what they belong to: an answer's its audited unit, a finding's or an action's the finding."""
     if column == "response_id":
-        response = session.get(Response, owner_id)
-        au = session.get(AuditUnit, response.audit_unit_id)
-        permissions.require(session, actor_id, "answers:record" if write else "answers:read", audit_unit_id=au.id)
+        response = owner or session.get(Response, owner_id)
+        permissions.require(session, actor_id, "answers:record" if write else "answers:read",
+                            audit_unit_id=response.audit_unit_id)
         return
     finding = _finding_of(session, column, owner_id)
     if finding is None:
@@ -90,9 +92,9 @@ def _as_dict(row) -> dict:
 def add(session: Session, actor_id: int | None, name: str, data: bytes, *, response_id: int | None = None,
         finding_id: int | None = None, action_item_id: int | None = None) -> dict:
     """Store a file for exactly one answer, finding or action; returns its metadata (no bytes)."""
-    column, owner_id = _owner(session, {"response_id": response_id, "finding_id": finding_id,
-                                        "action_item_id": action_item_id})
-    _authorize(session, actor_id, column, owner_id, write=True)
+    column, owner_id, owner = _owner(session, {"response_id": response_id, "finding_id": finding_id,
+                                               "action_item_id": action_item_id})
+    _authorize(session, actor_id, column, owner_id, write=True, owner=owner)
     clean = _clean_name(name)
     if not clean:
         raise ValidationError("error.name_required")
@@ -115,9 +117,9 @@ def add(session: Session, actor_id: int | None, name: str, data: bytes, *, respo
 def list_for(session: Session, actor_id: int | None, *, response_id: int | None = None,
              finding_id: int | None = None, action_item_id: int | None = None) -> list[dict]:
     """Metadata of the files of one answer, finding or action, oldest first."""
-    column, owner_id = _owner(session, {"response_id": response_id, "finding_id": finding_id,
-                                        "action_item_id": action_item_id})
-    _authorize(session, actor_id, column, owner_id, write=False)
+    column, owner_id, owner = _owner(session, {"response_id": response_id, "finding_id": finding_id,
+                                               "action_item_id": action_item_id})
+    _authorize(session, actor_id, column, owner_id, write=False, owner=owner)
     rows = session.exec(select(*_META).where(getattr(Attachment, column) == owner_id).order_by(Attachment.id)).all()
     return [_as_dict(r) for r in rows]
 

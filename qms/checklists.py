@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from qms import checklist_files, clock, config, standards
+from qms import checklist_excel, checklist_files, clock, config, standards
 from qms.checklist_files import Problem
 from qms.text import fold
 from qms.errors import NotFound
@@ -95,17 +96,28 @@ def load_bundled(session: Session) -> list[LoadResult]:
     """Load every file in checklists/; a bad file is reported and skipped, the good ones load."""
     results = []
     for path in bundled_files():
-        stat = path.stat()
-        checklist, problems = _parsed_bundled(path, stat.st_mtime_ns, stat.st_size)
+        checklist, problems = parsed_bundled(path)
         results.append(store(session, copy.deepcopy(checklist), path.name) if checklist is not None
                        else LoadResult(path.name, "invalid", problems=problems))
     return results
 
 
-@lru_cache(maxsize=16)
-def _parsed_bundled(path: Path, _mtime_ns: int, _size: int) -> tuple[dict | None, list[Problem]]:
-    """A bundled file parsed once per process and version of the file (every start and `init` loads them all)."""
-    return checklist_files.parse_file(path)
+def parsed_bundled(path: Path) -> tuple[dict | None, list[Problem]]:
+    """A bundled file parsed once per process and content of the file (every start, `init` and the Checklists
+    screen read them all; parsing the ISO checklist takes about 170 ms, hashing it under 1 ms)."""
+    raw = checklist_files.read_capped(path)
+    if raw is None:
+        return None, checklist_files.too_large()
+    key = (path.name, hashlib.sha256(raw).hexdigest())
+    if key not in _PARSED:
+        text, problems = checklist_files.read_text(raw)
+        _PARSED[key] = checklist_files.parse_text(text) if text is not None else (None, problems)
+        while len(_PARSED) > 16:
+            del _PARSED[next(iter(_PARSED))]
+    return _PARSED[key]
+
+
+_PARSED: dict[tuple[str, str], tuple[dict | None, list[Problem]]] = {}  # shared: callers copy before changing
 
 
 def list_checklists(session: Session) -> list[dict]:
@@ -129,15 +141,52 @@ def items(session: Session, checklist_id: int) -> list[dict]:
     return [r.model_dump() for r in rows]
 
 
+@dataclass(frozen=True)
+class Version:
+    """A stored version's clauses (by clause number) and questions (in order), shared read-only: never change them."""
+    clauses: list[dict]
+    items: list[dict]
+    counts: dict[str, int]  # questions per clause
+    by_id: dict[int, dict]  # the items by their id
+
+
+_VERSIONS: OrderedDict[tuple, Version] = OrderedDict()
+_VERSIONS_KEPT = 32
+
+
+def version(session: Session, checklist_id: int) -> Version:
+    """A version's content, read once per process: a stored version never changes (changed content is a new
+    version). Keyed by its fingerprint too, so a restored database whose ids name other content is read again."""
+    row = session.get(Checklist, checklist_id)  # usually already in the session, loaded with the audit
+    if row is None:
+        raise NotFound("error.checklist_missing")
+    key = (session.get_bind().url.render_as_string(hide_password=False), checklist_id, row.source_sha256)
+    found = _VERSIONS.get(key)
+    if found is None:
+        clause_rows = session.exec(select(ChecklistClause).where(ChecklistClause.checklist_id == checklist_id)).all()
+        item_rows = session.exec(select(ChecklistItem).where(ChecklistItem.checklist_id == checklist_id)
+                                 .order_by(ChecklistItem.position)).all()
+        items_ = [r.model_dump(exclude={"search_text"}) for r in item_rows]
+        counts: dict[str, int] = {}
+        for item in items_:
+            counts[item["clause"]] = counts.get(item["clause"], 0) + 1
+        found = Version(sorted((r.model_dump() for r in clause_rows), key=lambda c: standards.clause_sort_key(c["clause"])),
+                        items_, counts, {item["id"]: item for item in items_})
+        _VERSIONS[key] = found
+        while len(_VERSIONS) > _VERSIONS_KEPT:
+            _VERSIONS.popitem(last=False)
+    else:
+        _VERSIONS.move_to_end(key)
+    return found
+
+
 def clauses(session: Session, checklist_id: int) -> list[dict]:
-    rows = session.exec(select(ChecklistClause).where(ChecklistClause.checklist_id == checklist_id)).all()
-    return sorted((r.model_dump() for r in rows), key=lambda c: standards.clause_sort_key(c["clause"]))
+    return [dict(c) for c in version(session, checklist_id).clauses]
 
 
 def question_counts(session: Session, checklist_id: int) -> dict[str, int]:
     """How many questions each clause of a checklist holds."""
-    return dict(session.exec(select(ChecklistItem.clause, func.count()).where(ChecklistItem.checklist_id == checklist_id)
-                             .group_by(ChecklistItem.clause)).all())
+    return dict(version(session, checklist_id).counts)
 
 
 def latest_any(session: Session) -> Checklist | None:
@@ -175,6 +224,12 @@ def document(session: Session, checklist_id: int) -> dict:
             "title": {lang: getattr(row, f"title_{lang}") for lang in languages}, "clauses": clause_docs}
 
 
+def export(session: Session, checklist_id: int, kind: str) -> bytes:
+    """A stored version as an Excel workbook (`xlsx`) or a checklist file (`yaml`), as the screen offers them."""
+    content = document(session, checklist_id)
+    return checklist_excel.export(content) if kind == "xlsx" else checklist_files.dump(content).encode()
+
+
 def versions(session: Session, code: str) -> list[dict]:
     """Every stored version of one checklist, oldest first, with the audits that use each."""
     rows = session.exec(select(Checklist).where(Checklist.code == code).order_by(Checklist.id)).all()
@@ -190,7 +245,7 @@ def file_problems() -> list[tuple[str, list[Problem]]]:
     """Bundled files that do not validate, with their problems (the others load as usual)."""
     bad = []
     for path in bundled_files():
-        checklist, problems = checklist_files.parse_file(path)
+        checklist, problems = parsed_bundled(path)
         if checklist is None:
             bad.append((path.name, problems))
     return bad

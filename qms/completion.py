@@ -26,16 +26,15 @@ def _lead_only(session: Session, actor_id: int, audit_id: int) -> Audit:
 
 def blockers(session: Session, audit_id: int) -> dict:
     """What stops the report: questions with no answer, and graded answers without a finding."""
-    unanswered = {}
-    for au_id in session.exec(select(AuditUnit.id).where(AuditUnit.audit_id == audit_id)).all():
-        n = responses.unanswered(session, au_id)
-        if n:
-            unanswered[au_id] = n
+    audit = session.get(Audit, audit_id)
+    units = session.exec(select(AuditUnit).where(AuditUnit.audit_id == audit_id)).all()
+    unanswered = {au_id: total - answered for au_id, (answered, total) in responses.counts(session, audit, units).items()
+                  if total > answered}
     graded = select(Response.id).join(AuditUnit, AuditUnit.id == Response.audit_unit_id).where(
         AuditUnit.audit_id == audit_id, Response.result.in_(list(GRADE_OF_RESULT)))
+    # NOT EXISTS probes the index per graded answer; NOT IN listed every finding of every year first.
     without = session.exec(select(func.count()).select_from(
-        graded.where(Response.id.notin_(select(Finding.response_id).where(Finding.response_id.is_not(None))))
-        .subquery())).one()
+        graded.where(~select(Finding.id).where(Finding.response_id == Response.id).exists()).subquery())).one()
     return {"unanswered": unanswered, "graded_without_finding": without}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from qms import checklists, tailoring
+from qms import responses
 from qms.errors import PermissionDenied
 from qms.models import Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Finding, Response, Unit, User
 from qms import permissions
@@ -29,13 +29,13 @@ def live_progress(session: Session, actor_id: int) -> list[dict]:
     if not units:
         return []
     ids = [au.id for au, _a, _u in units]
-    answered: dict[int, dict[str, int]] = {}
+    answered_by: dict[int, dict[str, int]] = {}
     last: dict[int, object] = {}
     for au_id, name, count, latest in session.exec(
             select(Response.audit_unit_id, User.full_name, func.count(), func.max(Response.answered_at))
             .join(User, User.id == Response.answered_by_id, isouter=True)
             .where(Response.audit_unit_id.in_(ids)).group_by(Response.audit_unit_id, User.full_name)).all():
-        answered.setdefault(au_id, {})[name or ""] = count
+        answered_by.setdefault(au_id, {})[name or ""] = count
         if latest is not None and (last.get(au_id) is None or latest > last[au_id]):
             last[au_id] = latest
     found = dict(session.exec(select(Finding.audit_unit_id, func.count()).where(Finding.audit_unit_id.in_(ids))
@@ -45,16 +45,18 @@ def live_progress(session: Session, actor_id: int) -> list[dict]:
                                     .join(User, User.id == AuditUnitAuditor.user_id)
                                     .where(AuditUnitAuditor.audit_unit_id.in_(ids)).order_by(User.full_name)).all():
         team.setdefault(au_id, []).append(name)
-    per_clause: dict[int, dict[str, int]] = {}
+    progress: dict[int, tuple[int, int]] = {}
+    by_audit: dict[int, tuple[Audit, list[AuditUnit]]] = {}
+    for au, audit, _unit in units:
+        by_audit.setdefault(audit.id, (audit, []))[1].append(au)
+    for audit, audit_units in by_audit.values():
+        progress |= responses.counts(session, audit, audit_units)
     out = []
     for au, audit, unit in units:
-        if audit.checklist_id not in per_clause:
-            per_clause[audit.checklist_id] = checklists.question_counts(session, audit.checklist_id)
-        in_scope = tailoring.scope(session, audit.id, au.id)["in_scope"]
-        total = sum(per_clause[audit.checklist_id].get(c, 0) for c in in_scope)
-        by_auditor = answered.get(au.id, {})
+        answered, total = progress[au.id]
+        by_auditor = answered_by.get(au.id, {})
         out.append({"audit_unit_id": au.id, "audit": audit.code, "audit_status": audit.status, "unit": unit.name,
-                    "date": au.audit_date, "auditors": team.get(au.id, []), "total": total,
-                    "answered": min(sum(by_auditor.values()), total), "findings": found.get(au.id, 0),
-                    "last_activity": last.get(au.id), "by_auditor": dict(sorted(by_auditor.items()))})
+                    "date": au.audit_date, "auditors": team.get(au.id, []), "total": total, "answered": answered,
+                    "findings": found.get(au.id, 0), "last_activity": last.get(au.id),
+                    "by_auditor": dict(sorted(by_auditor.items()))})
     return out

@@ -7,9 +7,8 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from qms import findings, scope
-from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem,
-                        Finding, FindingStatus, Response, Result, Role, Unit)
+from qms import findings, responses, scope
+from qms.models import Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Finding, FindingStatus, Role, Unit
 from qms import permissions
 from qms.permissions import roles_of
 
@@ -35,24 +34,23 @@ def _findings_in(unit_ids: set[int] | None):
 
 
 def answers_to_record(session: Session, user_id: int) -> dict:
-    """Units I audit in open audits, with how many questions still have no answer."""
-    answered = select(Response.audit_unit_id, func.count().label("n")) \
-        .where(Response.result != Result.not_audited).group_by(Response.audit_unit_id).subquery()
-    totals = select(ChecklistItem.checklist_id, func.count().label("n")).group_by(ChecklistItem.checklist_id).subquery()
+    """Units I audit in open audits, with how many of their questions in scope still have no answer."""
     rows = session.exec(
-        select(Audit.code, Audit.title, Unit.name, AuditUnit.id, AuditUnit.audit_date,
-               func.coalesce(answered.c.n, 0), totals.c.n)
-        .join(AuditUnit, AuditUnit.audit_id == Audit.id).join(Unit, Unit.id == AuditUnit.unit_id)
+        select(AuditUnit, Audit, Unit.name).join(Audit, Audit.id == AuditUnit.audit_id)
+        .join(Unit, Unit.id == AuditUnit.unit_id)
         .join(AuditUnitAuditor, AuditUnitAuditor.audit_unit_id == AuditUnit.id)
-        .join(totals, totals.c.checklist_id == Audit.checklist_id)
-        .outerjoin(answered, answered.c.audit_unit_id == AuditUnit.id)
-        .where(AuditUnitAuditor.user_id == user_id,
-               Audit.status.in_([AuditStatus.planned, AuditStatus.in_progress]))
-        .order_by(AuditUnit.audit_date, Audit.code).limit(LIMIT)).all()
-    open_rows = [{"audit": code, "title": title, "unit": unit, "audit_unit_id": au_id, "date": day,
-                  "answered": answered_n, "total": total} for code, title, unit, au_id, day, answered_n, total in rows
-                 if answered_n < total]
-    return {"total": len(open_rows), "rows": open_rows}
+        .where(AuditUnitAuditor.user_id == user_id, Audit.status.in_([AuditStatus.planned, AuditStatus.in_progress]))
+        .order_by(AuditUnit.audit_date, Audit.code, Unit.code)).all()
+    by_audit: dict[int, tuple[Audit, list[AuditUnit]]] = {}
+    for au, audit, _name in rows:
+        by_audit.setdefault(audit.id, (audit, []))[1].append(au)
+    progress: dict[int, tuple[int, int]] = {}
+    for audit, units in by_audit.values():
+        progress |= responses.counts(session, audit, units)
+    open_rows = [{"audit": audit.code, "title": audit.title, "unit": name, "audit_unit_id": au.id,
+                  "date": au.audit_date, "answered": progress[au.id][0], "total": progress[au.id][1]}
+                 for au, audit, name in rows if progress[au.id][0] < progress[au.id][1]]
+    return {"total": len(open_rows), "rows": open_rows[:LIMIT]}
 
 
 def waiting_for(session: Session, user_id: int, today: date) -> dict[str, dict]:

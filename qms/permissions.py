@@ -130,23 +130,43 @@ def unit_ids(session: Session, actor_id: int | None, action: str) -> set[int] | 
     return own_unit_ids(session, actor_id) if UNITS in found else set()
 
 
-def _team(session: Session, actor_id: int, audit_unit: AuditUnit) -> bool:
-    if session.get(Audit, audit_unit.audit_id).lead_auditor_id == actor_id:
-        return True
-    return session.exec(select(AuditUnitAuditor).where(AuditUnitAuditor.audit_unit_id == audit_unit.id,
-                                                       AuditUnitAuditor.user_id == actor_id)).first() is not None
+@dataclass(frozen=True)
+class _Target:
+    unit_id: int | None
+    audit_id: int | None
+    team: bool  # the actor audits this audited unit (on its team, or lead auditor of its audit)
+    lead: bool  # the actor leads the audit
 
 
-def _reached(session: Session, actor_id: int, reach: Reach, unit_id: int | None, audit_unit: AuditUnit | None,
-             audit_id: int | None) -> bool:
+def _target(session: Session, actor_id: int, unit_id: int | None, audit_unit_id: int | None,
+            audit_id: int | None) -> _Target:
+    """Everything the reaches need to know about the target, in one query (two when an audit other than the
+    audited unit's is named as well)."""
+    team = False
+    if audit_unit_id is not None:
+        on_team = select(AuditUnitAuditor.user_id).where(AuditUnitAuditor.audit_unit_id == AuditUnit.id,
+                                                         AuditUnitAuditor.user_id == actor_id).exists()
+        found = session.exec(select(AuditUnit.unit_id, AuditUnit.audit_id, Audit.lead_auditor_id, on_team)
+                             .join(Audit, Audit.id == AuditUnit.audit_id).where(AuditUnit.id == audit_unit_id)).first()
+        if found is not None:
+            au_unit, au_audit, au_lead, on = found
+            team = bool(on) or au_lead == actor_id
+            unit_id = au_unit if unit_id is None else unit_id
+            if audit_id is None or audit_id == au_audit:
+                return _Target(unit_id, au_audit, team, au_lead == actor_id)
+    lead = session.exec(select(Audit.lead_auditor_id).where(Audit.id == audit_id)).first() \
+        if audit_id is not None else None
+    return _Target(unit_id, audit_id, team, lead is not None and lead == actor_id)
+
+
+def _reached(session: Session, actor_id: int, reach: Reach, target: _Target) -> bool:
     if reach == ANY:
         return True
     if reach == UNITS:
-        return unit_id is not None and unit_id in own_unit_ids(session, actor_id)
+        return target.unit_id is not None and target.unit_id in own_unit_ids(session, actor_id)
     if reach == TEAM:
-        return audit_unit is not None and _team(session, actor_id, audit_unit)
-    audit = session.get(Audit, audit_id) if audit_id is not None else None
-    return audit is not None and audit.lead_auditor_id == actor_id
+        return target.team
+    return target.lead
 
 
 def allowed(session: Session, actor_id: int | None, action: str, *, unit_id: int | None = None,
@@ -174,10 +194,9 @@ def _denial(session: Session, actor_id: int | None, action: str, unit_id: int | 
         return "error.permission_denied"
     if unit_id is None and audit_unit_id is None and audit_id is None:
         return None  # no target: may the actor do this anywhere (a list then narrows itself with unit_ids)
-    audit_unit = session.get(AuditUnit, audit_unit_id) if audit_unit_id is not None else None
-    if audit_unit is not None:
-        unit_id = audit_unit.unit_id if unit_id is None else unit_id
-        audit_id = audit_unit.audit_id if audit_id is None else audit_id
-    if any(_reached(session, actor_id, reach, unit_id, audit_unit, audit_id) for reach in found):
-        return None
-    return _DENIED[min(found, key=list(Reach).index)]
+    if ANY not in found:
+        target = _target(session, actor_id, unit_id, audit_unit_id, audit_id)
+        if any(_reached(session, actor_id, reach, target) for reach in found):
+            return None
+        return _DENIED[min(found, key=list(Reach).index)]
+    return None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import attachments, changelog, clock, permissions, standards, tailoring
+from qms import attachments, changelog, checklists, clock, permissions, standards, tailoring
 from qms.errors import NotFound, QMSError, ValidationError
-from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, ChecklistItem, Response, Result, Unit, User,
+from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Checklist, Response, Result, Unit, User,
                         check_values)
 from qms.text import nfc
 
@@ -32,13 +32,22 @@ class EditConflict(QMSError):
 class Context:
     audit: Audit
     audit_unit: AuditUnit
+    checklist: Checklist  # held, so the session keeps it (checklists.version finds it there)
 
 
 def context(session: Session, audit_unit_id: int) -> Context:
-    row = session.get(AuditUnit, audit_unit_id)
-    if row is None:
+    """The audited unit and its audit (and checklist, into the session) in one query."""
+    found = session.exec(select(AuditUnit, Audit, Checklist).join(Audit, Audit.id == AuditUnit.audit_id)
+                         .join(Checklist, Checklist.id == Audit.checklist_id)
+                         .where(AuditUnit.id == audit_unit_id)).first()
+    if found is None:
         raise NotFound("error.audit_unit_missing")
-    return Context(session.get(Audit, row.audit_id), row)
+    return Context(found[1], found[0], found[2])
+
+
+def _in_scope(session: Session, ctx: Context) -> set[str]:
+    version = checklists.version(session, ctx.audit.checklist_id)
+    return set(tailoring.in_scope(session, ctx.audit, [ctx.audit_unit], version)[ctx.audit_unit.id])
 
 
 def may_answer(session: Session, actor_id: int, ctx: Context) -> bool:
@@ -94,10 +103,10 @@ def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, valu
     """
     ctx = context(session, audit_unit_id)
     require_answerer(session, actor_id, ctx)
-    item = session.get(ChecklistItem, item_id)
-    if item is None or item.checklist_id != ctx.audit.checklist_id:
+    item = checklists.version(session, ctx.audit.checklist_id).by_id.get(item_id)
+    if item is None:
         raise NotFound("error.item_missing")
-    if item.clause not in set(tailoring.scope(session, ctx.audit.id, audit_unit_id)["in_scope"]):
+    if item["clause"] not in _in_scope(session, ctx):
         raise ValidationError("error.item_out_of_scope")
     clean = {k: nfc(values[k]) for k in FIELDS if k in values}
     if "result" in clean and clean["result"] not in RESULTS:
@@ -147,14 +156,12 @@ def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, valu
 def sheet(session: Session, audit_unit_id: int) -> list[dict]:
     """Every in-scope question of a unit with its current answer, in checklist order."""
     ctx = context(session, audit_unit_id)
-    scope = tailoring.scope(session, ctx.audit.id, audit_unit_id)
-    in_scope = set(scope["in_scope"])
-    rows = session.exec(select(ChecklistItem, Response, User.full_name).outerjoin(
-        Response, (Response.item_id == ChecklistItem.id) & (Response.audit_unit_id == audit_unit_id))
-        .outerjoin(User, User.id == Response.answered_by_id)
-        .where(ChecklistItem.checklist_id == ctx.audit.checklist_id).order_by(ChecklistItem.position)).all()
-    return [item.model_dump(exclude={"search_text"}) | {"answer": _as_dict(response, name or "")}
-            for item, response, name in rows if item.clause in in_scope]
+    in_scope = _in_scope(session, ctx)
+    answers = {response.item_id: _as_dict(response, name or "") for response, name in session.exec(
+        select(Response, User.full_name).outerjoin(User, User.id == Response.answered_by_id)
+        .where(Response.audit_unit_id == audit_unit_id)).all()}
+    return [item | {"answer": answers.get(item["id"]) or _as_dict(None)}
+            for item in checklists.version(session, ctx.audit.checklist_id).items if item["clause"] in in_scope]
 
 
 def mark_not_audited(session: Session, actor_id: int, audit_unit_id: int, reason: str) -> int:
@@ -191,8 +198,26 @@ def progress(rows: list[dict]) -> dict:
 
 def unanswered(session: Session, audit_unit_id: int) -> int:
     """In-scope questions of a unit with no saved answer."""
-    rows = sheet(session, audit_unit_id)
-    return sum(1 for r in rows if r["answer"]["version"] == 0)
+    ctx = context(session, audit_unit_id)
+    answered, total = counts(session, ctx.audit, [ctx.audit_unit])[audit_unit_id]
+    return total - answered
+
+
+def counts(session: Session, audit: Audit, units: list[AuditUnit]) -> dict[int, tuple[int, int]]:
+    """(answered, in scope) questions of several units of one audit: one query per distinct scope, however many
+    units share it (the same rule as `progress`: any saved answer counts, 'not audited' included)."""
+    version = checklists.version(session, audit.checklist_id)
+    by_scope: dict[frozenset[str], list[int]] = {}
+    for unit_id, clauses in tailoring.in_scope(session, audit, units, version).items():
+        by_scope.setdefault(frozenset(clauses), []).append(unit_id)
+    out: dict[int, tuple[int, int]] = {}
+    for clauses, unit_ids in by_scope.items():
+        items = [i["id"] for i in version.items if i["clause"] in clauses]
+        answered = dict(session.exec(select(Response.audit_unit_id, func.count()).where(
+            Response.audit_unit_id.in_(unit_ids), Response.item_id.in_(items)).group_by(Response.audit_unit_id)).all()) \
+            if items else {}
+        out |= {unit_id: (answered.get(unit_id, 0), len(items)) for unit_id in unit_ids}
+    return out
 
 
 def my_units(session: Session, actor_id: int) -> list[dict]:
@@ -206,7 +231,7 @@ def my_units(session: Session, actor_id: int) -> list[dict]:
                                (Audit.lead_auditor_id == actor_id) | AuditUnit.id.in_(assigned))
                         .order_by(AuditUnit.audit_date, Audit.code, Unit.code)).all()
     return [{"audit_unit_id": au.id, "audit_id": a.id, "audit": a.code, "title": a.title, "unit": u.name,
-             "unit_code": u.code, "date": au.audit_date, "lead": a.lead_auditor_id == actor_id}
+             "unit_code": u.code, "date": au.audit_date, "lead": a.lead_auditor_id == actor_id, "status": a.status}
             for au, a, u in rows]
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from qms import audits, changelog, checklists, standards
 from qms.errors import NotFound, ValidationError
-from qms.models import AuditStatus, AuditUnit, ClauseExclusion
+from qms.models import Audit, AuditStatus, AuditUnit, ClauseExclusion
 from qms.permissions import require
 from qms.text import nfc
 
@@ -21,25 +21,37 @@ def scope(session: Session, audit_id: int, audit_unit_id: int | None = None) -> 
     inherits what was declared for the whole audit.
     """
     audit = audits.get(session, audit_id)
-    clauses = [c for c in checklists.clauses(session, audit.checklist_id)]
-    saved = session.exec(select(ClauseExclusion).where(ClauseExclusion.audit_id == audit_id)).all()
-    audit_level = {e.clause: e.justification for e in saved if e.audit_unit_id is None}
-    unit_level = {e.clause: e.justification for e in saved if audit_unit_id and e.audit_unit_id == audit_unit_id}
-    in_scope = None
+    unit = None
     if audit_unit_id is not None:
         unit = session.get(AuditUnit, audit_unit_id)
         if unit is None or unit.audit_id != audit_id:
             raise NotFound("error.audit_unit_missing")
-        in_scope = unit.clauses_in_scope
+    saved = session.exec(select(ClauseExclusion).where(ClauseExclusion.audit_id == audit_id)).all()
+    return _scope(checklists.clauses(session, audit.checklist_id), saved, unit)
+
+
+def in_scope(session: Session, audit: Audit, units: list[AuditUnit],
+             version: checklists.Version | None = None) -> dict[int, list[str]]:
+    """The clauses in scope of several units of one audit, in one query (progress, blockers, plans)."""
+    saved = session.exec(select(ClauseExclusion).where(ClauseExclusion.audit_id == audit.id)).all()
+    clauses = (version or checklists.version(session, audit.checklist_id)).clauses
+    return {unit.id: _scope(clauses, saved, unit)["in_scope"] for unit in units}
+
+
+def _scope(clauses: list[dict], saved: list[ClauseExclusion], unit: AuditUnit | None) -> dict:
+    audit_level = {e.clause: e.justification for e in saved if e.audit_unit_id is None}
+    unit_level = {e.clause: e.justification for e in saved if unit is not None and e.audit_unit_id == unit.id}
     if not saved:
         audit_level = {c["clause"]: c["na_justification_vi"] or c["na_justification_en"]
                        for c in clauses if c["na_default"]}
     excluded = audit_level | unit_level
     numbers = [c["clause"] for c in clauses]
-    if in_scope is None:
-        in_scope = [n for n in numbers if n not in excluded]
-    return {"clauses": clauses, "in_scope": [n for n in numbers if n in in_scope and n not in excluded],
-            "exclusions": excluded, "inherited": sorted(set(audit_level) - set(unit_level)) if audit_unit_id else []}
+    chosen = unit.clauses_in_scope if unit is not None else None
+    if chosen is None:
+        chosen = [n for n in numbers if n not in excluded]
+    chosen = set(chosen)
+    return {"clauses": clauses, "in_scope": [n for n in numbers if n in chosen and n not in excluded],
+            "exclusions": excluded, "inherited": sorted(set(audit_level) - set(unit_level)) if unit is not None else []}
 
 
 def save(session: Session, actor_id: int | None, audit_id: int, audit_unit_id: int | None, in_scope: list[str],

@@ -7,6 +7,14 @@ from qms.i18n import history_field, history_value, t
 from qms.reports.pdf import Document
 
 
+def for_finding(session, actor_id: int | None, finding_id: int, lang: str) -> bytes:
+    """The form of one finding, read from the database for whoever may read the finding."""
+    from qms import actions, changelog, findings
+    from qms import settings as org_settings
+    return build(findings.detail(session, actor_id, finding_id), actions.chain(session, actor_id, finding_id),
+                 changelog.history_of_finding(session, finding_id), org_settings.get(session, f"org_name_{lang}"), lang)
+
+
 def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: str) -> bytes:
     """`finding` is qms.findings.detail(...), `chain` qms.actions.chain(...), `history` the change log rows."""
     def tr(key: str, **params) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import font_source_sans_pro
@@ -224,6 +226,36 @@ class Document(FPDF):
 
     def bytes(self) -> Pdf:
         return Pdf(self.output(), replaced=self.replaced, missing="".join(self.missing))
+
+
+@lru_cache(maxsize=1)
+def _regular_cmap():
+    probe = FPDF()
+    probe.add_font(FAMILY, "", str(FONT_DIR / "SourceSansPro-Regular.ttf"))
+    return probe.fonts[FAMILY.lower()].cmap
+
+
+def _texts(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+
+
+def unprintable(data) -> tuple[int, str]:
+    """How many marks a document printing the texts in `data` (nested dicts and lists) would show, and the
+    characters once each, without building it: a download built when clicked is warned about beforehand."""
+    count, missing = 0, {}
+    cmap = _regular_cmap()
+    for text in _texts(data):
+        _text, n, chars = printable(nfc(text), cmap)
+        count += n
+        missing.update(dict.fromkeys(chars))
+    return count, "".join(missing)
 
 
 class Pdf(bytes):

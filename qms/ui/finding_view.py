@@ -12,10 +12,12 @@ from qms import settings as org_settings
 from qms.errors import QMSError
 from qms.i18n import history_field, history_value
 from qms.reports import car
+from qms.reports.pdf import unprintable
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import attempt, date_text, datetime_text, download, flash, label, labeler, upload_limit_mb
+from qms.ui.widgets import (attempt, date_text, datetime_text, download, flash, label, labeler, later,
+                            replaced_warning, upload_limit_mb)
 
 
 def _seen(finding_id: int, version: int | None) -> int | None:
@@ -245,6 +247,7 @@ def finding_page(me: dict, finding_id: int) -> None:
                        t("car.to"): history_value(h["field"], h["new"], lang())} for h in history],
                      hide_index=True, width="stretch")
     if finding["code"]:
-        download(t("car.download"), car.build(finding, chain, history, agency, lang()),
+        download(t("car.download"), later(car.for_finding, me["id"], finding_id, lang()),
                  f"{finding['code']}-phieu-yeu-cau-khac-phuc.pdf", mime="application/pdf",
                  icon=":material/picture_as_pdf:", key=f"car_{finding_id}")
+        replaced_warning(*unprintable([finding, chain, history, agency]))

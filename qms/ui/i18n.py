@@ -11,9 +11,10 @@ from qms.ui.markdown import md_escape
 
 
 def lang() -> str:
-    if "lang" not in st.session_state:
-        st.session_state["lang"] = config.default_language()
-    return st.session_state["lang"]
+    value = st.session_state.get("lang")  # one lookup: a page with a large table asks once per cell
+    if value is None:
+        value = st.session_state["lang"] = config.default_language()
+    return value
 
 
 def t(key: str, /, **params: object) -> str:

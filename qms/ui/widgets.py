@@ -33,13 +33,50 @@ def _downloaded(file_name: str, size: int) -> None:
     logs.event("export", file=file_name, bytes=size, user=me.get("id"))
 
 
-def download(label: str, data: bytes, file_name: str, *, where: Any = None, **kwargs: Any) -> None:
-    """A download button whose click is logged (what left the system, and who took it)."""
+def download(label: str, data: bytes | Callable[[], bytes], file_name: str, *, where: Any = None,
+             **kwargs: Any) -> None:
+    """A download button whose click is logged (what left the system, and who took it).
+
+    Given a function instead of bytes, the file is built only when the button is clicked, in a thread of its own
+    (no page run waits for it, and a page that is only looked at builds nothing): the function must take what it
+    needs from its arguments, not from the screen.
+    """
+    if callable(data):
+        user = (st.session_state.get(session.USER_KEY) or {}).get("id")
+        (where or st).download_button(label, _deferred(data, file_name, user), file_name, **kwargs)
+        return
     (where or st).download_button(label, data, file_name, on_click=_downloaded, args=(file_name, len(data)), **kwargs)
-    replaced = getattr(data, "replaced", 0)  # a built PDF (qms.reports.pdf.Pdf) says what its font could not print
-    if replaced:
-        (where or st).warning(t("report.replaced_chars", n=replaced, mark=MARK, chars=md_escape(data.missing)),
+    # A built PDF (qms.reports.pdf.Pdf) says what its font could not print.
+    replaced_warning(getattr(data, "replaced", 0), getattr(data, "missing", ""), where)
+
+
+def replaced_warning(count: int, chars: str, where: Any = None) -> None:
+    """Under a PDF download: how many characters the font lacks and prints as MARK."""
+    if count:
+        (where or st).warning(t("report.replaced_chars", n=count, mark=MARK, chars=md_escape(chars)),
                               icon=":material/warning:")
+
+
+def _deferred(build: Callable[[], bytes], file_name: str, user: int | None) -> Callable[[], bytes]:
+    def run() -> bytes:
+        try:
+            data = build()
+        except Exception as exc:  # the browser is told the file could not be made; the log says why
+            logs.crash(exc, where=f"download {file_name}", user=user)
+            raise
+        logs.event("export", file=file_name, bytes=len(data), user=user)
+        return data
+    return run
+
+
+def later(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Callable[[], T]:
+    """`fn(session, *args)` run when called, in a database session of its own: a download built when clicked."""
+    engine = session.engine()
+
+    def run() -> T:
+        with db.session_scope(engine) as s:
+            return fn(s, *args, **kwargs)
+    return run
 
 
 def upload_limit_mb() -> int:
