@@ -61,6 +61,7 @@ def _move(session: Session, actor_id: int, finding: Finding, status: str, **extr
     changelog.record(session, "finding", finding.id, actor_id, {"status": (finding.status, status), **extra})
     for key, value in values.items():
         set_committed_value(finding, key, value)
+    findings.refresh_due(session, [finding.id])
 
 
 def action_of(session: Session, finding_id: int) -> CorrectiveAction:
@@ -113,6 +114,7 @@ def save_plan(session: Session, actor_id: int, finding_id: int, correction: str,
     changes["actions"] = (None, "; ".join(f"{r['action']} ({r['due_date']})" for r in clean_rows) or None)
     session.add(ca)
     changelog.record(session, "correctiveaction", ca.id, actor_id, changes)
+    findings.refresh_due(session, [finding.id])
     session.commit()
 
 

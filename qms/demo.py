@@ -132,6 +132,7 @@ def build(session: Session, units: int = 0, years: int = 1, seed: int = 2026) ->
         ctx.past_year(year, latest=year == this_year - 1)
     ctx.current_year(this_year)
     _review(session, user_ids, this_year - 1)
+    findings.refresh_due(session)  # the rows above were inserted in bulk, past the domain's writes
     org_settings.put(session, "_demo", [{"username": p[0], "roles": [str(r) for r in p[2]]} for p in PEOPLE])
     session.execute(text("ANALYZE"))  # fresh statistics, or the planner guesses badly on bulk-loaded tables
     org_settings.put(session, "org_name_vi", "Ủy ban nhân dân tỉnh Phú Lâm")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import event, func, or_, union_all
+from sqlalchemy import and_, case, event, func, or_, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from qms import changelog, clock, permissions, responses, scope, units
@@ -44,21 +46,71 @@ SORTS = {"newest": (Finding.id.desc(),), "code": (Finding.code, Finding.id), "du
          "status": (Finding.status, Finding.id), "clause": (Finding.clause, Finding.id)}
 
 
+def due_expression():
+    """What a finding's `overdue_from` must hold, computed by the database from its status and actions."""
+    earliest_undone = select(func.min(ActionItem.due_date)).join(
+        CorrectiveAction, CorrectiveAction.id == ActionItem.corrective_action_id).where(
+        CorrectiveAction.finding_id == Finding.id, ActionItem.done_date.is_(None)).scalar_subquery()
+    return case((and_(Finding.status == FindingStatus.issued, Finding.grade.in_([Grade.major, Grade.minor])),
+                 Finding.plan_due),
+                (Finding.status == FindingStatus.plan_accepted, earliest_undone), else_=None)
+
+
+def refresh_due(session: Session, finding_ids: Iterable[int] | None = None) -> None:
+    """Recompute `overdue_from` (every finding when no ids are given).
+
+    Writes through the ORM (a finding's status, an action added, done or removed) are followed at each flush
+    (below); a write that bypasses the ORM, such as a status changed by a guarded UPDATE, calls this itself.
+    """
+    ids = None if finding_ids is None else sorted(set(finding_ids))
+    if ids == []:
+        return
+    statement = update(Finding.__table__).values(overdue_from=due_expression())
+    session.connection().execute(statement if ids is None else statement.where(Finding.__table__.c.id.in_(ids)))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Finding) and (ids is None or obj.id in ids):
+            session.expire(obj, ["overdue_from"])
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _follow_due(session: OrmSession, _context) -> None:
+    """A finding whose status or actions were just written gets its `overdue_from` recomputed in the same
+    transaction, so no screen ever compares against a stale date."""
+    finding_ids: set[int] = set()
+    action_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Finding) and obj not in session.deleted:
+            finding_ids.add(obj.id)
+        elif isinstance(obj, ActionItem) and obj.corrective_action_id is not None:
+            action_ids.add(obj.corrective_action_id)
+        elif isinstance(obj, CorrectiveAction):
+            finding_ids.add(obj.finding_id)
+    if action_ids:
+        finding_ids |= set(session.connection().execute(
+            select(CorrectiveAction.finding_id).where(CorrectiveAction.id.in_(action_ids))).scalars())
+    if finding_ids:
+        session.connection().execute(update(Finding.__table__).values(overdue_from=due_expression())
+                                     .where(Finding.__table__.c.id.in_(sorted(finding_ids))))
+        session.info.setdefault("_due_refreshed", set()).update(finding_ids)
+
+
+@event.listens_for(OrmSession, "after_flush_postexec")
+def _forget_stale_due(session: OrmSession, _context) -> None:
+    refreshed = session.info.pop("_due_refreshed", None)
+    if refreshed:
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Finding) and obj.id in refreshed:
+                session.expire(obj, ["overdue_from"])
+
+
+def is_overdue(overdue_from: date | None, today: date) -> bool:
+    return overdue_from is not None and overdue_from < today
+
+
 def overdue_ids(today: date, among: list[int] | None = None):
     """Findings whose plan is late, or with an accepted action past its due date and not done."""
-    late_plan = select(Finding.id).where(Finding.status == FindingStatus.issued,
-                                         Finding.grade.in_([Grade.major, Grade.minor]), Finding.plan_due < today)
-    # From each accepted finding to its undone actions (a partial index holds only those), not from every action
-    # ever due before today to its finding: the same answer, read from 30 times fewer rows on a 10-year history.
-    late_action = select(Finding.id).where(
-        Finding.status == FindingStatus.plan_accepted,
-        select(ActionItem.id).join(CorrectiveAction, CorrectiveAction.id == ActionItem.corrective_action_id)
-        .where(CorrectiveAction.finding_id == Finding.id, ActionItem.done_date.is_(None), ActionItem.due_date < today)
-        .exists())
-    if among is not None:  # only these findings (a page), not the whole table
-        late_plan, late_action = late_plan.where(Finding.id.in_(among)), late_action.where(Finding.id.in_(among))
-    # Two indexed lookups of findings in different statuses, so never the same finding twice: UNION ALL, no sort.
-    return union_all(late_plan, late_action)
+    query = select(Finding.id).where(Finding.overdue_from < today)
+    return query if among is None else query.where(Finding.id.in_(among))
 
 
 def _filtered(session: Session, actor_id: int, flt: RegisterFilter, today: date):
@@ -104,7 +156,6 @@ def rows_for(session: Session, finding_ids: list[int], today: date) -> list[dict
     """Register rows for these findings, in the given order."""
     if not finding_ids:
         return []
-    late = set(session.execute(overdue_ids(today, finding_ids)).scalars().all())
     rows = session.exec(
         select(Finding, Unit.name, Audit.code).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
         .join(Unit, Unit.id == AuditUnit.unit_id).join(Audit, Audit.id == AuditUnit.audit_id)
@@ -115,7 +166,7 @@ def rows_for(session: Session, finding_ids: list[int], today: date) -> list[dict
         f, unit_name, audit_code = by_id[finding_id]
         out.append({"id": f.id, "code": f.code, "audit": audit_code, "unit": unit_name, "clause": f.clause,
                     "grade": f.grade, "status": f.status, "statement": f.statement, "due": f.plan_due,
-                    "overdue": f.id in late, "recurring": f.recurring_of_id is not None})
+                    "overdue": is_overdue(f.overdue_from, today), "recurring": f.recurring_of_id is not None})
     return out
 
 

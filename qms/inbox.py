@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
 from qms import findings, responses, scope
@@ -17,20 +17,22 @@ LIMIT = 50
 KINDS = ("answers", "plans_to_submit", "actions_to_implement", "plans_to_accept", "verifications_due", "overdue")
 
 
-def _finding_rows(session: Session, query, today: date) -> dict:
-    """The first LIMIT findings of `query`, soonest due first, and how many there are in all."""
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Finding.plan_due, Finding.code).limit(LIMIT)).all()
-    return {"total": total, "rows": [{"id": f.id, "code": f.code, "grade": f.grade, "status": f.status, "clause": f.clause,
-             "unit": unit_name, "due": f.plan_due, "overdue": bool(f.plan_due and f.plan_due < today
-                                                                   and f.status == FindingStatus.issued)}
-                                     for f, unit_name in rows]}
-
-
-def _findings_in(unit_ids: set[int] | None):
-    base = select(Finding, Unit.name).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
-        .join(Unit, Unit.id == AuditUnit.unit_id)
-    return base if unit_ids is None else base.where(AuditUnit.unit_id.in_(unit_ids))
+def _finding_rows(session: Session, unit_ids: set[int] | None, condition, today: date, due=Finding.plan_due) -> dict:
+    """The first LIMIT findings meeting `condition` in these units (None: all), soonest `due` first, and how many
+    there are in all."""
+    counted = select(func.count()).select_from(Finding).where(condition)
+    listed = select(Finding.id, Finding.code, Finding.grade, Finding.status, Finding.clause, due, Finding.overdue_from,
+                    Unit.name).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
+        .join(Unit, Unit.id == AuditUnit.unit_id).where(condition)
+    if unit_ids is not None:
+        counted = counted.join(AuditUnit, AuditUnit.id == Finding.audit_unit_id).where(AuditUnit.unit_id.in_(unit_ids))
+        listed = listed.where(AuditUnit.unit_id.in_(unit_ids))
+    total = session.exec(counted).one()
+    # Ties broken by id, which an index on `due` already holds in order: no sort of every matching finding.
+    rows = session.exec(listed.order_by(due, Finding.id).limit(LIMIT)).all() if total else []
+    return {"total": total, "rows": [{"id": i, "code": code, "grade": grade, "status": status, "clause": clause,
+                                      "unit": unit, "due": day, "overdue": findings.is_overdue(overdue_from, today)}
+                                     for i, code, grade, status, clause, day, overdue_from, unit in rows]}
 
 
 def answers_to_record(session: Session, user_id: int) -> dict:
@@ -60,23 +62,19 @@ def waiting_for(session: Session, user_id: int, today: date) -> dict[str, dict]:
     if permissions.reaches(session, user_id, "answers:record"):
         out["answers"] = answers_to_record(session, user_id)
     if permissions.reaches(session, user_id, "findings:respond"):
-        q = _findings_in(permissions.unit_ids(session, user_id, "findings:respond"))
-        out["plans_to_submit"] = _finding_rows(session, q.where(
+        mine = permissions.unit_ids(session, user_id, "findings:respond")
+        out["plans_to_submit"] = _finding_rows(session, mine, and_(
             Finding.status == FindingStatus.issued, Finding.grade.in_(["major", "minor"])), today)
-        out["actions_to_implement"] = _finding_rows(session, q.where(Finding.status == FindingStatus.plan_accepted), today)
+        out["actions_to_implement"] = _finding_rows(session, mine, Finding.status == FindingStatus.plan_accepted, today)
     if permissions.reaches(session, user_id, "findings:review"):
-        q = _findings_in(None)
-        out["plans_to_accept"] = _finding_rows(session, q.where(Finding.status == FindingStatus.plan_submitted), today)
-        out["verifications_due"] = _finding_rows(session, q.where(Finding.status == FindingStatus.implemented), today)
+        out["plans_to_accept"] = _finding_rows(session, None, Finding.status == FindingStatus.plan_submitted, today)
+        out["verifications_due"] = _finding_rows(session, None, Finding.status == FindingStatus.implemented, today)
     if roles & {Role.iso_rep, Role.auditee, Role.viewer, Role.admin}:
         out["overdue"] = overdue(session, scope.visible_unit_ids(session, user_id), today)
     return out
 
 
 def overdue(session: Session, unit_ids: set[int] | None, today: date) -> dict:
-    """Findings whose plan is late, and findings with an action past its due date and not done."""
-    q = _findings_in(unit_ids).where(Finding.id.in_(findings.overdue_ids(today)))
-    result = _finding_rows(session, q, today)
-    for row in result["rows"]:
-        row["overdue"] = True
-    return result
+    """Findings whose plan is late, and findings with an action past its due date and not done: the day each
+    became late first."""
+    return _finding_rows(session, unit_ids, Finding.overdue_from < today, today, due=Finding.overdue_from)

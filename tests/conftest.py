@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from qms import db
 from qms.models import Role
@@ -112,6 +112,17 @@ def engine(db_url):
 def session(engine):
     with Session(engine, expire_on_commit=False) as s:
         yield s
+    assert_due_dates_current(engine)
+
+
+def assert_due_dates_current(engine) -> None:
+    """Every finding's stored `overdue_from` is what its status and actions make it, whatever the test did."""
+    from qms.findings import due_expression
+    from qms.models import Finding
+    with Session(engine) as s:
+        stale = s.exec(select(Finding.code, Finding.status, Finding.overdue_from, due_expression())
+                       .where(Finding.overdue_from.is_distinct_from(due_expression()))).all()
+    assert not stale, f"overdue_from out of date: {stale[:5]}"
 
 
 @pytest.fixture

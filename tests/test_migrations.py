@@ -1,5 +1,7 @@
 """The migrations build exactly the models' schema, and upgrading keeps the data a database holds."""
 
+from datetime import date
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -51,6 +53,23 @@ def test_upgrade_keeps_existing_data(old_engine):
         # Rows that point at the user: a migration that rebuilds the user table (SQLite batch mode) must keep them.
         conn.execute(text("INSERT INTO userrole (user_id, role) VALUES (1, 'auditor')"))
         conn.execute(text("INSERT INTO userunit (user_id, unit_id) VALUES (1, 1)"))
+        # Findings in the states 0006 reads: a late plan, an accepted plan with one action done and one open, closed.
+        conn.execute(text("INSERT INTO auditprogramme (year, objectives) VALUES (2025, '')"))
+        conn.execute(text("INSERT INTO audit (programme_id, code, title, scope, criteria, checklist_id, status, version) "
+                          "VALUES (1, 'ĐGNB-2025-01', 'Đánh giá', '', '', 1, 'report_issued', 1)"))
+        conn.execute(text("INSERT INTO auditunit (audit_id, unit_id, auditee_reps) VALUES (1, 1, '')"))
+        for code, status, due in [("NC-2025-001", "issued", "2025-11-15"), ("NC-2025-002", "plan_accepted", "2025-11-15"),
+                                  ("NC-2025-003", "closed", "2025-11-15"), ("OBS-2025-001", "issued", None)]:
+            conn.execute(text("INSERT INTO finding (code, audit_unit_id, clause, grade, statement, evidence, "
+                              "requirement_ref, status, plan_due, version) VALUES (:code, 1, '8.5.1', :grade, 'x', '', "
+                              "'', :status, :due, 1)"),
+                         {"code": code, "status": status, "due": due, "grade": "observation" if due is None else "minor"})
+        conn.execute(text("INSERT INTO correctiveaction (finding_id, correction, correction_by, root_cause, "
+                          "cause_category, return_comment, verification_note, reopen_count, version) "
+                          "VALUES (2, 'x', '', 'x', '', '', '', 0, 1)"))
+        for due, done in [("2025-12-01", "2025-11-30"), ("2026-01-10", None), ("2026-02-01", None)]:
+            conn.execute(text("INSERT INTO actionitem (corrective_action_id, action, owner_name, due_date, done_date, "
+                              "evidence, status) VALUES (1, 'x', '', :due, :done, '', 'open')"), {"due": due, "done": done})
     bootstrap.init(old_engine)
     assert db.current_revision(old_engine) == db.head_revision(old_engine)
     with Session(old_engine) as session:
@@ -63,6 +82,9 @@ def test_upgrade_keeps_existing_data(old_engine):
         assert not lan.must_change_password
         assert auth.authenticate(session, "lan", "lan-mat-khau-1") == lan.id
         assert users.profile(session, lan.id)["roles"] == ["auditor"]
+        due = dict(session.exec(select(Finding.code, Finding.overdue_from)).all())  # 0006 backfilled the due days
+        assert due == {"NC-2025-001": date(2025, 11, 15), "NC-2025-002": date(2026, 1, 10), "NC-2025-003": None,
+                       "OBS-2025-001": None}
 
 
 def test_init_is_idempotent_on_a_full_database(engine):

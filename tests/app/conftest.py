@@ -8,9 +8,9 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from qms import demo
+from qms import db, demo
 from qms.i18n import t
-from tests.conftest import BACKENDS, _truncate, build_demo, fresh_pg_database
+from tests.conftest import BACKENDS, _truncate, assert_due_dates_current, build_demo, fresh_pg_database
 from tests.markdown_text import shown
 
 TIMEOUT = 30
@@ -54,12 +54,12 @@ def writable_demo_url(request, tmp_path, monkeypatch, sqlite_demo_template):
         shutil.copy(sqlite_demo_template, path)
         url = f"sqlite:///{path}"
     else:
-        from qms import db
         url = request.getfixturevalue("pg_database_url")
         _truncate(db.get_engine(url))
         build_demo(url)
     monkeypatch.setenv("QMS_DATABASE_URL", url)
-    return url
+    yield url
+    assert_due_dates_current(db.get_engine(url))
 
 
 def start(lang: str | None = None) -> AppTest:
