@@ -6,39 +6,33 @@ from qms import db, units
 from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
+from qms.ui.pickers import unit_picker
 from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
 
 me = session.require_user()
 show_flash()
 st.title(t("units.title"))
-with db.session_scope(session.engine()) as s:
-    tree = units.list_units(s)
-by_id = {u["id"]: u for u in tree}
-
-
+SHOWN = 200
 no_parent = t("units.no_parent")
 unit_type_label = labeler("unit_type")
 
-
-def unit_label(unit_id):
-    return no_parent if unit_id is None else f"{by_id[unit_id]['code']} – {by_id[unit_id]['name']}"
-
-
 term = st.text_input(t("common.search"), placeholder=t("units.search_hint"), key="unit_search")
-shown = units.search(tree, term)
+with db.session_scope(session.engine()) as s:
+    shown, matching = units.page(s, term, limit=SHOWN)
 st.dataframe([{t("field.code"): u["code"], t("field.name"): "    " * u["depth"] + u["name"],
                t("field.type"): label("unit_type", u["type"]),
                t("field.active"): "✓" if u["active"] else "—"} for u in shown],
              hide_index=True, width="stretch", height=min(35 * len(shown) + 40, 420))
-st.caption(t("units.count", shown=len(shown), total=len(tree)))
+st.caption(t("units.count", shown=len(shown), total=matching))
 
 create_tab, edit_tab = st.tabs([t("units.create"), t("units.edit")])
 with create_tab:
+    search = st.container()
     with st.form(form_key("unit_create")):
         code = st.text_input(t("field.code"))
         name = st.text_input(t("field.name"))
         unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, format_func=unit_type_label)
-        parent = st.selectbox(t("field.parent"), [None, *by_id], format_func=unit_label)
+        parent = unit_picker(t("field.parent"), "unit_create_parent", none_label=no_parent, search_where=search)
         if st.form_submit_button(t("common.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
                 ok, _ = attempt(units.create_unit, s, me["id"], code, name, unit_type, parent)
@@ -48,18 +42,20 @@ with create_tab:
                 st.rerun()
 
 with edit_tab:
-    chosen = st.selectbox(t("units.pick"), list(by_id), format_func=unit_label, index=None,
-                          placeholder=t("units.pick"), key="unit_pick")
+    chosen = unit_picker(t("units.pick"), "unit_pick")
     if chosen is not None:
-        unit = by_id[chosen]
+        with db.session_scope(session.engine()) as s:
+            unit = units.unit(s, chosen)
+        search = st.container()
+        parent_key = f"unit_edit_parent_{chosen}"
+        if parent_key not in st.session_state:
+            st.session_state[parent_key] = unit["parent_id"]
         with st.form(f"unit_edit_{chosen}"):
             code = st.text_input(t("field.code"), unit["code"])
             name = st.text_input(t("field.name"), unit["name"])
             unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, index=units.UNIT_TYPES.index(unit["type"]),
                                      format_func=unit_type_label)
-            parents = [None, *[i for i in by_id if i != chosen]]
-            parent = st.selectbox(t("field.parent"), parents, index=parents.index(unit["parent_id"]),
-                                  format_func=unit_label)
+            parent = unit_picker(t("field.parent"), parent_key, none_label=no_parent, search_where=search)
             active = st.checkbox(t("field.active"), unit["active"])
             if st.form_submit_button(t("common.save"), type="primary"):
                 with db.session_scope(session.engine()) as s:

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from qms import db, units, users
+from qms import db, users
 from qms.config import LANGUAGES
 from qms.permissions import ROLES
 from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
+from qms.ui.pickers import units_picker
 from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
 
 me = session.require_user()
@@ -15,7 +16,6 @@ show_flash()
 st.title(t("users.title"))
 with db.session_scope(session.engine()) as s:
     accounts = users.list_users(s, me["id"])
-    unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in units.list_units(s, include_inactive=False)}
 by_id = {u["id"]: u for u in accounts}
 role_label = labeler("role")
 
@@ -27,13 +27,14 @@ st.dataframe([{t("field.username"): u["username"], t("field.full_name"): u["full
 
 create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")])
 with create_tab:
+    search = st.container()
     with st.form(form_key("user_create")):
         username = st.text_input(t("field.username"), help=t("users.username_help"))
         full_name = st.text_input(t("field.full_name"))
         email = st.text_input(t("field.email"), help=t("users.email_help"))
         password = st.text_input(t("field.password"), type="password", help=t("users.password_help"))
         roles = st.multiselect(t("field.roles"), ROLES, format_func=role_label)
-        unit_ids = st.multiselect(t("field.units"), list(unit_names), format_func=unit_names.get)
+        unit_ids = units_picker(t("field.units"), form_key("user_create_units"), search_where=search)
         language = st.selectbox(t("common.language"), LANGUAGES, format_func=labeler("lang"))
         if st.form_submit_button(t("common.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
@@ -49,12 +50,15 @@ with edit_tab:
                           format_func=lambda i: f"{by_id[i]['username']} – {by_id[i]['full_name']}", key="user_pick")
     if chosen is not None:
         user = by_id[chosen]
+        search = st.container()
+        units_key = f"user_edit_units_{chosen}"
+        if units_key not in st.session_state:
+            st.session_state[units_key] = [u["id"] for u in user["units"]]
         with st.form(f"user_edit_{chosen}"):
             full_name = st.text_input(t("field.full_name"), user["full_name"])
             email = st.text_input(t("field.email"), user["email"], help=t("users.email_help"))
             roles = st.multiselect(t("field.roles"), ROLES, user["roles"], format_func=role_label)
-            current_units = [u["id"] for u in user["units"] if u["id"] in unit_names]
-            unit_ids = st.multiselect(t("field.units"), list(unit_names), current_units, format_func=unit_names.get)
+            unit_ids = units_picker(t("field.units"), units_key, include_inactive=True, search_where=search)
             active = st.checkbox(t("field.active"), user["active"])
             if st.form_submit_button(t("common.save"), type="primary"):
                 with db.session_scope(session.engine()) as s:

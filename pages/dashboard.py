@@ -6,18 +6,18 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from qms import audits, charts, clock, db, exports, metrics, units
+from qms import audits, charts, clock, db, exports, metrics
 from qms.models import Grade
 from qms.ui import session
 from qms.ui.dashboard_data import figures
 from qms.ui.i18n import t
+from qms.ui.pickers import unit_picker
 from qms.ui.widgets import download, label, labeler
 
 me = session.require_user()
 st.title(t("dashboard.title"))
 today = clock.today()
 with db.session_scope(session.engine()) as s:
-    unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in units.list_units(s)}
     years = audits.programme_years(s)
     audit_names = {a["id"]: a["code"] for y in years for a in (audits.programme(s, me["id"], y) or {"audits": []})["audits"]}
 
@@ -28,8 +28,7 @@ everything = t("common.all")
 cols = st.columns([2, 2, 2, 1])
 period = cols[0].date_input(t("dashboard.period"), (date(today.year - 1, 1, 1), today), format="DD/MM/YYYY",
                             key="dash_period")
-unit_id = cols[1].selectbox(t("findings.unit_tree"), [None, *unit_names], key="dash_unit",
-                            format_func=lambda i: everything if i is None else unit_names[i])
+unit_id = unit_picker(t("findings.unit_tree"), "dash_unit", none_label=everything, where=cols[1])
 audit_id = cols[2].selectbox(t("field.audit"), [None, *audit_names], key="dash_audit",
                              format_func=lambda i: everything if i is None else audit_names[i])
 grade = cols[3].selectbox(t("field.grade"), [None, *[g.value for g in Grade]], key="dash_grade",

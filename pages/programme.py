@@ -8,7 +8,7 @@ from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.planning_panel import audit_report_pdf, audit_units, coverage_grid, new_audit, new_programme, plan_pdf, reopen_form
 from qms.ui.tailoring_panel import tailoring_panel
-from qms.ui.widgets import date_text, download, empty, label, show_flash
+from qms.ui.widgets import date_text, download, empty, label, later, show_flash
 
 me = session.require_user()
 show_flash()
@@ -44,9 +44,7 @@ with tabs[0]:
                    t("field.lead"): a["lead"] or "", t("field.checklist"): a["checklist"], t("programme.units"): a["units"]}
                   for a in plan["audits"]], hide_index=True, width="stretch")
     if plan["audits"]:
-        with db.session_scope(session.engine()) as s:
-            per_audit = {a["id"]: audits.audit_units(s, a["id"]) for a in plan["audits"]}
-        download(t("planning.export"), exports.programme_workbook(plan, per_audit, lang()),
+        download(t("planning.export"), later(exports.programme_file, me["id"], year, lang()),
                  f"chuong-trinh-danh-gia-{year}.xlsx", icon=":material/table_view:", key="programme_xlsx",
                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         by_id = {a["id"]: a for a in plan["audits"]}

@@ -9,6 +9,7 @@ from qms.models import (Audit, AuditProgramme, AuditTeamMember, AuditUnit, Audit
                         Unit, User)
 from qms.errors import NotFound
 from qms.permissions import require
+from qms.text import fold
 
 
 
@@ -42,12 +43,29 @@ def programme(session: Session, actor_id: int | None, year: int) -> dict | None:
     return {"year": prog.year, "objectives": prog.objectives, "audits": audits}
 
 
-def audit_units(session: Session, audit_id: int) -> list[dict]:
-    """The units of one audit, in unit-code order."""
+def audit_units(session: Session, audit_id: int, limit: int | None = None) -> list[dict]:
+    """The units of one audit, in unit-code order (the first `limit` of them)."""
     rows = session.exec(select(AuditUnit.id, Unit.code, Unit.name, AuditUnit.audit_date)
                         .join(Unit, Unit.id == AuditUnit.unit_id).where(AuditUnit.audit_id == audit_id)
-                        .order_by(Unit.code)).all()
+                        .order_by(Unit.code).limit(limit)).all()
     return [{"id": i, "code": c, "name": n, "date": d} for i, c, n, d in rows]
+
+
+def find_units(session: Session, term: str | None, limit: int, *, audit_id: int) -> dict[int, str]:
+    """An audit's units whose code or name hold every word of `term`: {audited unit id: "CODE – name"}."""
+    query = select(AuditUnit.id, Unit.code, Unit.name).join(Unit, Unit.id == AuditUnit.unit_id) \
+        .where(AuditUnit.audit_id == audit_id)
+    for word in fold(term or "").split():
+        query = query.where(Unit.search_text.contains(word, autoescape=True))
+    return {i: f"{c} – {n}" for i, c, n in session.exec(query.order_by(Unit.code).limit(limit)).all()}
+
+
+def unit_labels(session: Session, audit_unit_ids: list[int]) -> dict[int, str]:
+    if not audit_unit_ids:
+        return {}
+    return {i: f"{c} – {n}" for i, c, n in session.exec(
+        select(AuditUnit.id, Unit.code, Unit.name).join(Unit, Unit.id == AuditUnit.unit_id)
+        .where(AuditUnit.id.in_(audit_unit_ids))).all()}
 
 
 def plan_document(session: Session, actor_id: int | None, audit_id: int, lang: str) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from qms import checklists, clock, findings, passwords
+from qms.units import search_text as unit_search_text
 from qms import settings as org_settings
 from qms.errors import ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit,
@@ -170,13 +171,14 @@ def _units(session: Session, extra: int, rng: random.Random) -> dict[str, int]:
     ids: dict[str, int] = {}
     for code, name, unit_type, parent in ORGANISATION:
         ids[code] = _bulk(session, Unit, [{"code": code, "name": name, "type": unit_type, "active": True,
-                                           "parent_id": ids.get(parent), "created_at": now}], returning=True)[0]
+                                           "parent_id": ids.get(parent), "created_at": now,
+                                           "search_text": unit_search_text(code, name)}], returning=True)[0]
     rows = []
     for n in range(extra):
         ward = n % 3 == 0
         place = f"{rng.choice(_PLACES)} {rng.choice(_PLACES)}"
-        rows.append({"code": f"{'P' if ward else 'X'}-{n + 1:05d}", "active": True, "created_at": now,
-                     "name": f"UBND {'phường' if ward else 'xã'} {place} {n + 1}",
+        code, name = f"{'P' if ward else 'X'}-{n + 1:05d}", f"UBND {'phường' if ward else 'xã'} {place} {n + 1}"
+        rows.append({"code": code, "active": True, "created_at": now, "name": name, "search_text": unit_search_text(code, name),
                      "type": UnitType.ward if ward else UnitType.commune, "parent_id": ids["UBND-T"]})
     for row, new_id in zip(rows, _bulk(session, Unit, rows, returning=True)):
         ids[row["code"]] = new_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from qms import clock, spreadsheets
+from qms import audits, clock, spreadsheets
 from qms.i18n import t
 
 
@@ -33,6 +33,12 @@ def table_workbook(frame, title: str) -> bytes:
                              [[None if (isinstance(v, float) and v != v) else v for v in row]
                               for row in frame.itertuples(index=False)])
     return spreadsheets.to_bytes(wb)
+
+
+def programme_file(session, actor_id: int, year: int, lang: str) -> bytes:
+    """The year's programme workbook, read from the database (built when its download is clicked)."""
+    plan = audits.programme(session, actor_id, year)
+    return programme_workbook(plan, {a["id"]: audits.audit_units(session, a["id"]) for a in plan["audits"]}, lang)
 
 
 def programme_workbook(plan: dict, units_by_audit: dict[int, list[dict]], lang: str) -> bytes:

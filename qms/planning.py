@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from qms import audits, changelog, clock, db, standards, tailoring
+from qms import audits, changelog, checklists, clock, db, standards, tailoring
 from qms.errors import NotFound, ValidationError
 from qms.models import (Audit, AuditProgramme, AuditStatus, AuditTeamMember, AuditUnit, AuditUnitAuditor,
                         Checklist, ChecklistItem, ClauseExclusion, Response, Result, Role, Unit, User, UserRole,
@@ -202,33 +202,46 @@ def _shift_title(title: str, from_year: int, to_year: int) -> str:
     return title.replace(str(from_year), str(to_year))
 
 
-def coverage(session: Session, year: int) -> list[dict]:
-    """Units × clause groups 4–10 for the year: 'audited' (answered), 'planned' (in an audit), or absent."""
+def coverage(session: Session, year: int, unit_ids: list[int] | None = None) -> list[dict]:
+    """Units × clause groups 4–10 for the year: 'audited' (answered), 'planned' (in an audit), or absent; for the
+    given units only (a page of the grid) when `unit_ids` is given."""
     programme = session.exec(select(AuditProgramme).where(AuditProgramme.year == year)).first()
-    if programme is None:
+    if programme is None or unit_ids == []:
         return []
-    planned_rows = session.exec(
-        select(AuditUnit.id, AuditUnit.unit_id, AuditUnit.clauses_in_scope, Audit.checklist_id)
-        .join(Audit, Audit.id == AuditUnit.audit_id).where(Audit.programme_id == programme.id)).all()
+    planned_query = select(AuditUnit.id, AuditUnit.unit_id, AuditUnit.clauses_in_scope, Audit.checklist_id) \
+        .join(Audit, Audit.id == AuditUnit.audit_id).where(Audit.programme_id == programme.id)
+    if unit_ids is not None:
+        planned_query = planned_query.where(AuditUnit.unit_id.in_(unit_ids))
+    planned_rows = session.exec(planned_query).all()
     groups_of_checklist: dict[int, set[str]] = {}
     cells: dict[tuple[int, str], str] = {}
     for au_id, unit_id, in_scope, checklist_id in planned_rows:
         if checklist_id not in groups_of_checklist:
-            clauses = session.exec(select(ChecklistItem.clause).where(ChecklistItem.checklist_id == checklist_id)
-                                   .distinct()).all()
-            groups_of_checklist[checklist_id] = {standards.group_of(c) for c in clauses}
+            groups_of_checklist[checklist_id] = {standards.group_of(c) for c in checklists.version(session, checklist_id).counts}
         groups = {standards.group_of(c) for c in in_scope} if in_scope else groups_of_checklist[checklist_id]
         for group in groups:
             cells.setdefault((unit_id, group), "planned")
-    audited = session.exec(
-        select(AuditUnit.unit_id, ChecklistItem.clause).distinct()
-        .join(Response, Response.audit_unit_id == AuditUnit.id).join(ChecklistItem, ChecklistItem.id == Response.item_id)
-        .join(Audit, Audit.id == AuditUnit.audit_id)
-        .where(Audit.programme_id == programme.id, Response.result.notin_([Result.not_audited, Result.na]))).all()
-    for unit_id, clause in audited:
-        cells[(unit_id, standards.group_of(clause))] = "audited"
-    names = dict(session.exec(select(Unit.id, Unit.code)).all()) if cells else {}
+    if planned_rows:
+        audited = session.exec(
+            select(AuditUnit.unit_id, ChecklistItem.clause).distinct()
+            .join(Response, Response.audit_unit_id == AuditUnit.id)
+            .join(ChecklistItem, ChecklistItem.id == Response.item_id)
+            .where(AuditUnit.id.in_([row[0] for row in planned_rows]),
+                   Response.result.notin_([Result.not_audited, Result.na]))).all()
+        for unit_id, clause in audited:
+            cells[(unit_id, standards.group_of(clause))] = "audited"
+    names = dict(session.exec(select(Unit.id, Unit.code).where(Unit.id.in_({u for u, _g in cells}))).all()) \
+        if cells else {}
     return [{"unit_id": u, "unit": names.get(u, ""), "group": g, "state": s} for (u, g), s in sorted(cells.items())]
+
+
+def uncovered(session: Session, year: int) -> tuple[int, int]:
+    """Active units in no audit of the year's programme, and active units in all."""
+    active = session.exec(select(func.count()).select_from(Unit).where(Unit.active)).one()
+    planned = select(AuditUnit.unit_id).join(Audit, Audit.id == AuditUnit.audit_id) \
+        .join(AuditProgramme, AuditProgramme.id == Audit.programme_id).where(AuditProgramme.year == year)
+    covered = session.exec(select(func.count()).select_from(Unit).where(Unit.active, Unit.id.in_(planned))).one()
+    return active - covered, active
 
 
 def coverage_of_unit(session: Session, year: int, unit_id: int) -> dict[str, str]:

@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import Text, cast, event, func, literal, union_all
 from sqlmodel import Session, select
 
 from qms import changelog, clock
 from qms.errors import NotFound, ValidationError
 from qms.models import AuditUnit, Unit, UnitType, UserUnit
 from qms.permissions import require
-from qms.text import matches, nfc
+from qms.text import fold, matches, nfc
 
 UNIT_TYPES = [t.value for t in UnitType]
+FIND_LIMIT = 50  # matches a picker offers at once: type more of the name to narrow them
+
+
+def search_text(code: str, name: str) -> str:
+    return fold(f"{code} {name}")
+
+
+@event.listens_for(Unit, "before_insert")
+@event.listens_for(Unit, "before_update")
+def _fold_for_search(_mapper, _connection, unit: Unit) -> None:
+    unit.search_text = search_text(unit.code, unit.name)
+
+
+def find(session: Session, term: str | None, *, include_inactive: bool = True, limit: int = FIND_LIMIT) -> list[dict]:
+    """Units whose code or name hold every word of `term` (accents and case ignored), by code: a picker's options."""
+    query = select(Unit.id, Unit.code, Unit.name, Unit.active)
+    for word in fold(term or "").split():
+        query = query.where(Unit.search_text.contains(word, autoescape=True))
+    if not include_inactive:
+        query = query.where(Unit.active)
+    return [{"id": i, "code": c, "name": n, "active": a}
+            for i, c, n, a in session.exec(query.order_by(Unit.code).limit(limit)).all()]
+
+
+def labels(session: Session, unit_ids) -> dict[int, str]:
+    """"CODE – name" of these units (a picker's chosen values, which may not be among its matches)."""
+    ids = [i for i in unit_ids if i is not None]
+    if not ids:
+        return {}
+    return {i: f"{c} – {n}" for i, c, n in session.exec(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids))).all()}
 
 
 def list_units(session: Session, include_inactive: bool = True) -> list[dict]:
@@ -36,6 +66,30 @@ def list_units(session: Session, include_inactive: bool = True) -> list[dict]:
 
     walk(None, 0, "")
     return ordered
+
+
+def page(session: Session, term: str | None = None, offset: int = 0, limit: int = 200) -> tuple[list[dict], int]:
+    """Units in tree order (each with its depth), narrowed by `term` like `find`, one page at a time; and how
+    many match. The order comes from a recursive query over the codes' path, so no screen walks 10,000 units."""
+    tree = select(Unit.id, cast(Unit.code, Text).label("path"), literal(0).label("depth")) \
+        .where(Unit.parent_id.is_(None)).cte("tree", recursive=True)
+    tree = tree.union_all(select(Unit.id, cast(tree.c.path + "/" + Unit.code, Text), (tree.c.depth + 1))
+                          .join(tree, Unit.parent_id == tree.c.id))
+    matching = [Unit.search_text.contains(word, autoescape=True) for word in fold(term or "").split()]
+    query = select(Unit.id, Unit.code, Unit.name, Unit.type, Unit.parent_id, Unit.active, tree.c.depth) \
+        .join(tree, tree.c.id == Unit.id).where(*matching)
+    total = session.exec(select(func.count()).select_from(Unit).where(*matching)).one()
+    rows = session.exec(query.order_by(tree.c.path).offset(offset).limit(limit)).all()
+    return [{"id": i, "code": c, "name": n, "type": ty, "parent_id": p, "active": a, "depth": d}
+            for i, c, n, ty, p, a, d in rows], total
+
+
+def unit(session: Session, unit_id: int) -> dict:
+    """One unit as plain data (the edit form)."""
+    row = session.get(Unit, unit_id)
+    if row is None:
+        raise NotFound("error.unit_missing")
+    return row.model_dump(exclude={"created_at", "search_text"})
 
 
 def search(tree: list[dict], term: str | None) -> list[dict]:

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 import pytest
 
-from qms import auth, bootstrap, checklists, db, demo, passwords, users
+from qms import auth, bootstrap, checklists, db, demo, passwords, units, users
 from qms.models import ChecklistItem, Finding, Response, Unit, User
 from tests.conftest import BACKENDS
 from sqlmodel import Session, func, select
@@ -74,6 +74,7 @@ def test_upgrade_keeps_existing_data(old_engine):
     assert db.current_revision(old_engine) == db.head_revision(old_engine)
     with Session(old_engine) as session:
         assert session.exec(select(Unit.name)).all() == ["Sở Nội vụ"]
+        assert [u["code"] for u in units.find(session, "so NOI vu")] == ["SNV"]  # 0007 backfilled the search text
         item = session.exec(select(ChecklistItem).where(ChecklistItem.item_key == "Q1")).one()
         assert item.text_vi == "Phiếu kiểm soát quá trình?"
         assert "phieu kiem soat qua trinh" in item.search_text  # 0002 backfilled the search text

@@ -21,8 +21,9 @@ import yaml
 from sqlalchemy import create_engine, delete, event, text
 from sqlmodel import Session, select
 
-from qms import (actions, attachments, audits, checklists, completion, db, fieldwork, findings, meetings, metrics,
-                 backup, permissions, planning, report_data, responses, reviews, settings, tailoring, units, users)
+from qms import (actions, attachments, audits, backup, checklists, completion, db, exports, fieldwork, findings,
+                 meetings, metrics, permissions, planning, report_data, responses, reviews, settings, tailoring, units,
+                 users)
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
 from qms.models import (ActionItem, AuditUnit, AuditUnitAuditor, CorrectiveAction, Finding, FindingStatus, Response,
@@ -83,6 +84,8 @@ PROBES: dict[str, list[Probe]] = {
         s, me, yaml.safe_load(YAML), "probe.yaml"), False)],
     # planning
     "audits.programme": [Probe("programme:read", lambda s, t, me: audits.programme(s, me, 2026), False)],
+    "exports.programme_file": [Probe("programme:read", lambda s, t, me: exports.programme_file(s, me, 2026, "vi"),
+                                     False)],
     "audits.plan_document": [Probe("programme:read", lambda s, t, me: audits.plan_document(s, me, t["audit"], "vi"),
                                    False)],
     "planning.create_programme": [Probe("programme:plan", lambda s, t, me: planning.create_programme(s, me, 2027),

@@ -13,6 +13,7 @@ from qms.ui.report_buttons import pdf_button
 from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
+from qms.ui.pickers import unit_picker
 from qms.ui.widgets import attempt, download, flash, form_key, reset_form
 
 
@@ -90,21 +91,24 @@ def audit_report_pdf(me: dict, audit: dict) -> None:
                f"{audit['code']}-bao-cao-danh-gia.pdf")
 
 
+SHOWN = 200  # rows of a table of units; more are reached by search
+
+
 def audit_units(me: dict, audit: dict) -> None:
     """The audit's units, and a form to add (or re-plan) one with its auditors."""
     with db.session_scope(session.engine()) as s:
-        planned = audits.audit_units(s, audit["id"])
+        planned = audits.audit_units(s, audit["id"], limit=SHOWN)
         team = set(planning.team(s, audit["id"]))
         people = [p for p in planning.auditors(s) if p["id"] in team]
-        all_units = units.list_units(s, include_inactive=False)
     if planned:
         st.dataframe([{t("field.unit"): f"{u['code']} – {u['name']}", t("field.date"): u["date"]} for u in planned],
                      hide_index=True, width="stretch")
+        if audit["units"] > len(planned):
+            st.caption(t("planning.units_shown", shown=len(planned), total=int(audit["units"])))
     names = {p["id"]: p["full_name"] for p in people}
-    unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in all_units}
-    with st.form(form_key(f"plan_unit_{audit['id']}")):
-        unit = st.selectbox(t("field.unit"), list(unit_names), format_func=unit_names.get, index=None,
-                            placeholder=t("units.pick"))
+    search, form = st.container(), form_key(f"plan_unit_{audit['id']}")
+    with st.form(form):
+        unit = unit_picker(t("field.unit"), f"{form}_unit", include_inactive=False, search_where=search)
         day = st.date_input(t("field.date"), audit["planned_start"] or clock.today(), format="DD/MM/YYYY")
         chosen = st.multiselect(t("planning.unit_auditors"), list(names), format_func=names.get)
         reps = st.text_input(t("planning.auditee_reps"))
@@ -114,29 +118,31 @@ def audit_units(me: dict, audit: dict) -> None:
             else:
                 with db.session_scope(session.engine()) as s:
                     ok, _ = attempt(planning.plan_unit, s, me["id"], audit["id"], unit, day, chosen, reps)
+                    label = units.labels(s, [unit]).get(unit, "")
                 if ok:
                     reset_form(f"plan_unit_{audit['id']}")
-                    flash(t("planning.unit_added", unit=md_escape(unit_names[unit])))
+                    flash(t("planning.unit_added", unit=md_escape(label)))
                     st.rerun()
 
 
 def coverage_grid(year: int) -> None:
     """Units × clause groups: audited, planned, or not covered — gaps show before the year ends (9.2.2 a)."""
+    term = st.text_input(t("common.search"), placeholder=t("units.search_hint"), key=f"coverage_find_{year}")
     with db.session_scope(session.engine()) as s:
-        cells = planning.coverage(s, year)
-        active = units.list_units(s, include_inactive=False)
+        shown = units.find(s, term, include_inactive=False, limit=SHOWN)
+        cells = planning.coverage(s, year, [u["id"] for u in shown])
+        not_covered, active = planning.uncovered(s, year)
     marks = {"audited": "●", "planned": "○"}
     grid = {}
     for cell in cells:
-        grid.setdefault(cell["unit"], {})[cell["group"]] = marks[cell["state"]]
+        grid.setdefault(cell["unit_id"], {})[cell["group"]] = marks[cell["state"]]
     groups = [str(g) for g in range(4, 11)]
-    rows = [{t("field.unit"): u["code"], **{g: grid.get(u["code"], {}).get(g, "—") for g in groups}} for u in active]
-    uncovered = sum(1 for r in rows if all(r[g] == "—" for g in groups))
-    st.caption(t("planning.coverage_legend", uncovered=uncovered, total=len(rows)))
+    rows = [{t("field.unit"): u["code"], **{g: grid.get(u["id"], {}).get(g, "—") for g in groups}} for u in shown]
+    st.caption(t("planning.coverage_legend", uncovered=not_covered, total=active))
     st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * len(rows) + 40, 420))
-    names = {u["id"]: f"{u['code']} – {u['name']}" for u in active}
-    unit_id = st.selectbox(t("planning.drill_down"), list(names), index=None, format_func=names.get,
-                           placeholder=t("units.pick"), key=f"coverage_unit_{year}")
+    if len(rows) < active:
+        st.caption(t("planning.units_shown", shown=len(rows), total=active))
+    unit_id = unit_picker(t("planning.drill_down"), f"coverage_unit_{year}", include_inactive=False)
     if unit_id is not None:
         with db.session_scope(session.engine()) as s:
             clauses = planning.coverage_of_unit(s, year, unit_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qms import audits, clock, db, exports, findings, standards, units
+from qms import audits, clock, db, exports, findings, standards
 from qms.models import FindingStatus, Grade
 from qms.ui import session
 from qms.ui.i18n import lang, t
+from qms.ui.pickers import unit_picker
 from qms.ui.widgets import date_text, download, label, labeler
 
 PAGE_SIZE = 50
@@ -16,10 +17,8 @@ PAGE_SIZE = 50
 def _filters(me: dict) -> tuple[findings.RegisterFilter, str]:
     with db.session_scope(session.engine()) as s:
         years = audits.programme_years(s)
-        all_units = units.list_units(s, include_inactive=True)
         audit_rows = [a for y in years for a in (audits.programme(s, me["id"], y) or {"audits": []})["audits"]]
     everything = t("common.all")
-    unit_names = {u["id"]: f"{u['code']} – {u['name']}" for u in all_units}
     audit_names = {a["id"]: f"{a['code']} – {a['title']}" for a in audit_rows}
     clauses = [c for c in standards.clauses()]
     search = st.text_input(t("common.search"), placeholder=t("findings.search_hint"), key="reg_search")
@@ -30,8 +29,7 @@ def _filters(me: dict) -> tuple[findings.RegisterFilter, str]:
                                format_func=lambda y: everything if y is None else str(y)),
         audit_id=cols[1].selectbox(t("field.audit"), [None, *audit_names], key="reg_audit",
                                    format_func=lambda i: everything if i is None else audit_names[i]),
-        unit_id=cols[2].selectbox(t("findings.unit_tree"), [None, *unit_names], key="reg_unit",
-                                  format_func=lambda i: everything if i is None else unit_names[i]),
+        unit_id=unit_picker(t("findings.unit_tree"), "reg_unit", none_label=everything, where=cols[2]),
         clause=cols[3].selectbox(t("findings.clause_filter"), [None, *clauses], key="reg_clause",
                                  format_func=lambda c: everything if c is None else c),
     )

@@ -5,20 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qms import audits, db, tailoring
+from qms import db, tailoring
 from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
+from qms.ui.pickers import audit_unit_picker
 from qms.ui.widgets import attempt, flash
 
 
 def tailoring_panel(me: dict, audit: dict) -> None:
-    with db.session_scope(session.engine()) as s:
-        units = audits.audit_units(s, audit["id"])
-    targets = [None, *[u["id"] for u in units]]
-    names = {u["id"]: f"{u['code']} – {u['name']}" for u in units}
-    target = st.selectbox(t("tailoring.target"), targets, key=f"tailor_target_{audit['id']}",
-                          format_func=lambda i, whole=t("tailoring.whole_audit"): whole if i is None else names[i])
+    target = audit_unit_picker(t("tailoring.target"), f"tailor_target_{audit['id']}", audit["id"],
+                               none_label=t("tailoring.whole_audit"))
     with db.session_scope(session.engine()) as s:
         current = tailoring.scope(s, audit["id"], target)
     titles = {c["clause"]: c[f"title_{lang()}"] or c["title_vi"] for c in current["clauses"]}
