@@ -2,6 +2,7 @@
 A click on a bar narrows the dashboard; one more click opens the register with the same filters."""
 
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +13,7 @@ from qms.ui import session
 from qms.ui.dashboard_data import figures
 from qms.ui.i18n import t
 from qms.ui.pickers import unit_picker
-from qms.ui.widgets import download, label, labeler
+from qms.ui.widgets import datetime_text, download, label, labeler
 
 me = session.require_user()
 st.title(t("dashboard.title"))
@@ -35,7 +36,7 @@ grade = cols[3].selectbox(t("field.grade"), [None, *[g.value for g in Grade]], k
                           format_func=labeler("grade"))
 start, end = (period if isinstance(period, tuple) and len(period) == 2 else (None, None))
 flt = metrics.DashFilter(start=start, end=end, unit_id=unit_id, audit_id=audit_id, grade=grade)
-data = figures(me["id"], flt, today, today.year)
+data, counted_at = figures(me["id"], flt, today, today.year)
 
 
 def narrow(key: str, event) -> None:
@@ -61,7 +62,7 @@ def panel(title: str, chart, rows: list[dict], columns: dict[str, str], name: st
     table = pd.DataFrame(rows)[list(columns)].rename(columns=columns)
     with st.expander(t("dashboard.table")):
         st.dataframe(table, hide_index=True, width="stretch")
-        download(t("dashboard.download"), exports.table_workbook(table, title), f"{name}.xlsx",
+        download(t("dashboard.download"), partial(exports.table_workbook, table, title), f"{name}.xlsx",
                  key=f"xlsx_{name}", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -114,3 +115,4 @@ panel(t("dashboard.conformity"), charts.conformity(data["conformity"], t("field.
       data["conformity"], {"audit": t("field.audit"), "unit": t("field.unit"), "rate": t("dashboard.rate"),
                            "answers": t("dashboard.answers")}, "conformity")
 st.caption(t("dashboard.help"))
+st.caption(t("dashboard.counted_at", at=datetime_text(counted_at)))

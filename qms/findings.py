@@ -113,42 +113,51 @@ def overdue_ids(today: date, among: list[int] | None = None):
     return query if among is None else query.where(Finding.id.in_(among))
 
 
-def _filtered(session: Session, actor_id: int, flt: RegisterFilter, today: date):
-    base = select(Finding.id).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
-        .join(Audit, Audit.id == AuditUnit.audit_id)
+def _filtered(session: Session, actor_id: int, flt: RegisterFilter, today: date) -> list:
+    """The register's conditions on findings. What narrows by audit or unit becomes one set of audited units,
+    so a register with no such filter reads findings alone (joins on 220,000 rows cost more than the rows)."""
+    where, on_units = [], []
     if flt.year:
-        base = base.join(AuditProgramme, AuditProgramme.id == Audit.programme_id).where(AuditProgramme.year == flt.year)
+        on_units.append(AuditUnit.audit_id.in_(select(Audit.id).join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
+                                               .where(AuditProgramme.year == flt.year)))
     if flt.audit_id:
-        base = base.where(Audit.id == flt.audit_id)
+        on_units.append(AuditUnit.audit_id == flt.audit_id)
     if flt.unit_id:
-        base = base.where(AuditUnit.unit_id.in_(units.descendant_ids(session, flt.unit_id)))
+        on_units.append(AuditUnit.unit_id.in_(units.descendants(flt.unit_id)))
+    visible = scope.visible_unit_ids(session, actor_id)
+    if visible is not None:
+        on_units.append(AuditUnit.unit_id.in_(visible))
+    if on_units:
+        where.append(Finding.audit_unit_id.in_(select(AuditUnit.id).where(*on_units)))
+    if not scope.sees_drafts(session, actor_id):
+        where.append(Finding.status != FindingStatus.draft)
     if flt.clause:
-        base = base.where(or_(Finding.clause == flt.clause, Finding.clause.startswith(flt.clause + ".")))
+        where.append(or_(Finding.clause == flt.clause, Finding.clause.startswith(flt.clause + ".")))
     if flt.grade:
-        base = base.where(Finding.grade == flt.grade)
+        where.append(Finding.grade == flt.grade)
     if flt.status:
-        base = base.where(Finding.status == flt.status)
+        where.append(Finding.status == flt.status)
     if flt.overdue_only:
-        base = base.where(Finding.id.in_(overdue_ids(today)))
+        where.append(Finding.overdue_from < today)
     if flt.recurring_only:
-        base = base.where(Finding.recurring_of_id.is_not(None))
+        where.append(Finding.recurring_of_id.is_not(None))
     if flt.owner:
         owned = select(CorrectiveAction.finding_id).join(ActionItem, ActionItem.corrective_action_id == CorrectiveAction.id) \
             .where(func.lower(ActionItem.owner_name).contains(nfc(flt.owner).lower(), autoescape=True))
-        base = base.where(Finding.id.in_(owned))
+        where.append(Finding.id.in_(owned))
     for word in fold(flt.search or "").split():
-        base = base.where(Finding.search_text.contains(word, autoescape=True))
-    return scope.restrict_findings(session, actor_id, base)
+        where.append(Finding.search_text.contains(word, autoescape=True))
+    return where
 
 
 def register(session: Session, actor_id: int, flt: RegisterFilter, today: date, page: int = 0,
              page_size: int = 50, sort: str = "newest") -> tuple[list[dict], int]:
     """One page of the register and the total count; filtering, sorting and paging happen in SQL."""
     require(session, actor_id, "findings:read")
-    base = _filtered(session, actor_id, flt, today)
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    page_ids = session.exec(select(Finding.id).where(Finding.id.in_(base)).order_by(*SORTS.get(sort, SORTS["newest"]))
-                            .offset(page * page_size).limit(page_size)).all()
+    where = _filtered(session, actor_id, flt, today)
+    total = session.exec(select(func.count()).select_from(Finding).where(*where)).one()
+    page_ids = session.exec(select(Finding.id).where(*where).order_by(*SORTS.get(sort, SORTS["newest"]))
+                            .offset(page * page_size).limit(page_size)).all() if total else []
     return rows_for(session, list(page_ids), today), total
 
 
@@ -174,8 +183,7 @@ def export_rows(session: Session, actor_id: int, flt: RegisterFilter, today: dat
                 limit: int = 100_000) -> list[dict]:
     """Every row of the filtered register (for the Excel export), in pages of 1,000."""
     require(session, actor_id, "findings:read")
-    base = _filtered(session, actor_id, flt, today)
-    ids = session.exec(select(Finding.id).where(Finding.id.in_(base))
+    ids = session.exec(select(Finding.id).where(*_filtered(session, actor_id, flt, today))
                        .order_by(*SORTS.get(sort, SORTS["newest"])).limit(limit)).all()
     out = []
     for start in range(0, len(ids), 1000):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from qms import clock, scope, standards, units
+from qms import clock, scope, snapshots, standards, units
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, CorrectiveAction, Finding, FindingStatus,
                         Grade, Response, Result, Unit)
 from qms.permissions import require
@@ -38,7 +38,7 @@ def _findings(session: Session, actor_id: int, flt: DashFilter, *columns):
     if flt.end:
         query = query.where(Finding.issued_at < datetime.combine(flt.end + timedelta(days=1), time(), tzinfo=clock.ZONE))
     if flt.unit_id:
-        query = query.where(AuditUnit.unit_id.in_(units.descendant_ids(session, flt.unit_id)))
+        query = query.where(AuditUnit.unit_id.in_(units.descendants(flt.unit_id)))
     if flt.audit_id:
         query = query.where(AuditUnit.audit_id == flt.audit_id)
     if flt.grade:
@@ -135,7 +135,7 @@ def conformity_by_unit(session: Session, actor_id: int, flt: DashFilter, limit: 
     if unit_ids is not None:
         query = query.where(AuditUnit.unit_id.in_(unit_ids))
     if flt.unit_id:
-        query = query.where(AuditUnit.unit_id.in_(units.descendant_ids(session, flt.unit_id)))
+        query = query.where(AuditUnit.unit_id.in_(units.descendants(flt.unit_id)))
     if flt.audit_id:
         query = query.where(Audit.id == flt.audit_id)
     query = query.group_by(Audit.code, Unit.name).order_by(Audit.code.desc(), Unit.name).limit(limit)
@@ -162,3 +162,36 @@ def overdue_count(session: Session, actor_id: int, today, flt: DashFilter | None
     from qms.findings import overdue_ids
     query = _findings(session, actor_id, flt or DashFilter(), Finding.id).where(Finding.id.in_(overdue_ids(today)))
     return session.exec(select(func.count()).select_from(query.subquery())).one()
+
+
+def dashboard(session: Session, actor_id: int, flt: DashFilter, today: date, year: int) -> dict:
+    """Every figure of the dashboard, counted now (plain data, stored as JSON by `dashboard_figures`)."""
+    return {"status_grade": findings_by_status_grade(session, actor_id, flt),
+            "by_unit": open_by_unit(session, actor_id, flt), "by_clause": open_by_clause(session, actor_id, flt),
+            "by_grade": open_by_grade(session, actor_id, flt), "by_age": open_by_age(session, actor_id, flt, today),
+            "overdue_unit": overdue_actions(session, actor_id, flt, today, "unit"),
+            "overdue_owner": overdue_actions(session, actor_id, flt, today, "owner"),
+            "months": opened_closed_by_month(session, actor_id, flt),
+            "conformity": conformity_by_unit(session, actor_id, flt),
+            "coverage": programme_coverage(session, actor_id, year),
+            "overdue": overdue_count(session, actor_id, today, flt)}
+
+
+def _dashboard_key(session: Session, actor_id: int, flt: DashFilter, today: date, year: int) -> str:
+    """Figures depend on what the viewer may see, not on who they are: one count serves everyone who sees alike."""
+    require(session, actor_id, "dashboard:read")
+    visible = scope.visible_unit_ids(session, actor_id)
+    return snapshots.key("dashboard", None if visible is None else sorted(visible), asdict(flt), today, year)
+
+
+def dashboard_figures(session: Session, actor_id: int, flt: DashFilter, today: date, year: int
+                      ) -> tuple[dict, datetime, bool]:
+    """The dashboard's figures as last counted for the viewer's scope, when, and whether they are due again
+    (then `refresh_dashboard` should run soon, away from the page)."""
+    return snapshots.get(session, _dashboard_key(session, actor_id, flt, today, year),
+                         lambda: dashboard(session, actor_id, flt, today, year))
+
+
+def refresh_dashboard(session: Session, actor_id: int, flt: DashFilter, today: date, year: int) -> None:
+    snapshots.refresh(session, _dashboard_key(session, actor_id, flt, today, year),
+                      lambda: dashboard(session, actor_id, flt, today, year))

@@ -156,6 +156,14 @@ class Setting(SQLModel, table=True):
     value: Any = Field(default=None, sa_column=Column(JSON))
 
 
+class Snapshot(SQLModel, table=True):
+    """A set of figures counted once and shared until it is due again (qms.snapshots)."""
+
+    key: str = Field(max_length=64, primary_key=True)
+    value: Any = Field(default=None, sa_column=Column(JSON))
+    computed_at: datetime = _ts(nullable=False)
+
+
 class Checklist(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("code", "version"),)
     id: Optional[int] = Field(default=None, primary_key=True)

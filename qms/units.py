@@ -97,11 +97,16 @@ def search(tree: list[dict], term: str | None) -> list[dict]:
     return [u for u in tree if matches(term, u["code"], u["name"])]
 
 
-def descendant_ids(session: Session, unit_id: int) -> set[int]:
-    """The unit and every unit below it, by a recursive query (trees may hold 10,000 units)."""
+def descendants(unit_id: int):
+    """SELECT of the unit and every unit below it (a recursive query), to use inside another query's IN."""
     tree = select(Unit.id).where(Unit.id == unit_id).cte("tree", recursive=True)
     tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return set(session.exec(select(tree.c.id)).all())
+    return select(tree.c.id)
+
+
+def descendant_ids(session: Session, unit_id: int) -> set[int]:
+    """The unit and every unit below it (trees may hold 10,000 units)."""
+    return set(session.exec(descendants(unit_id)).all())
 
 
 def _ancestor_ids(session: Session, unit_id: int) -> set[int]:

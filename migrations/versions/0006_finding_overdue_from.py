@@ -32,6 +32,9 @@ def upgrade() -> None:
         batch.drop_index("ix_finding_status")
         batch.create_index("ix_finding_status_plan_due", ["status", "plan_due"], unique=False)
     op.execute(BACKFILL)
+    # Without statistics on the new indexes SQLite takes "status = ?" for a handful of rows and reads every
+    # issued finding of every year to count one unit's (75 ms instead of 0.1 ms on 220,000 findings).
+    op.execute("ANALYZE finding")
 
 
 def downgrade() -> None:

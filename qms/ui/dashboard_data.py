@@ -1,33 +1,43 @@
-"""Dashboard figures, cached briefly per viewer and filter so a rerun does not query again."""
+"""Dashboard figures: read as last counted for the viewer's scope (qms.snapshots), counted again in the
+background when due, so a page never waits for a count over the whole history (except the very first)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import date
+import threading
+from datetime import date, datetime
 
-import streamlit as st
-
-from qms import db, metrics
+from qms import db, logs, metrics
 from qms.ui import session
 
-TTL_SECONDS = 60
+_counting: set[str] = set()  # counts running in this process, by what they count
+_lock = threading.Lock()
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _figures(url: str, actor_id: int, flt: dict, today: date, year: int) -> dict:
-    f = metrics.DashFilter(**flt)
-    with db.session_scope(db.get_engine(url)) as s:
-        return {"status_grade": metrics.findings_by_status_grade(s, actor_id, f),
-                "by_unit": metrics.open_by_unit(s, actor_id, f), "by_clause": metrics.open_by_clause(s, actor_id, f),
-                "by_grade": metrics.open_by_grade(s, actor_id, f), "by_age": metrics.open_by_age(s, actor_id, f, today),
-                "overdue_unit": metrics.overdue_actions(s, actor_id, f, today, "unit"),
-                "overdue_owner": metrics.overdue_actions(s, actor_id, f, today, "owner"),
-                "months": metrics.opened_closed_by_month(s, actor_id, f),
-                "conformity": metrics.conformity_by_unit(s, actor_id, f),
-                "coverage": metrics.programme_coverage(s, actor_id, year),
-                "overdue": metrics.overdue_count(s, actor_id, today, f)}
+def figures(actor_id: int, flt: metrics.DashFilter, today: date, year: int) -> tuple[dict, datetime]:
+    """The figures and when they were counted."""
+    engine = session.engine()
+    with db.session_scope(engine) as s:
+        value, counted_at, due = metrics.dashboard_figures(s, actor_id, flt, today, year)
+    if due:
+        later(f"dashboard {actor_id} {flt} {today} {year}",
+              lambda s: metrics.refresh_dashboard(s, actor_id, flt, today, year), engine)
+    return value, counted_at
 
 
-def figures(actor_id: int, flt: metrics.DashFilter, today: date, year: int) -> dict:
-    url = session.engine().url.render_as_string(hide_password=False)
-    return _figures(url, actor_id, asdict(flt), today, year)
+def later(name: str, count, engine) -> None:
+    """Run `count(session)` in a thread of its own, once at a time for the same `name`."""
+    with _lock:
+        if name in _counting:
+            return
+        _counting.add(name)
+
+    def run() -> None:
+        try:
+            with db.session_scope(engine) as s:
+                count(s)
+        except Exception as exc:  # a failed count leaves the last figures in place; the log says why
+            logs.crash(exc, where=f"count {name}")
+        finally:
+            with _lock:
+                _counting.discard(name)
+    threading.Thread(target=run, name=f"qms-count-{name}", daemon=True).start()
