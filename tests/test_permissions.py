@@ -180,6 +180,9 @@ PROBES: dict[str, list[Probe]] = {
         "conformity_by_unit": lambda s, t, me: metrics.conformity_by_unit(s, me, metrics.DashFilter()),
         "programme_coverage": lambda s, t, me: metrics.programme_coverage(s, me, 2026),
         "overdue_count": lambda s, t, me: metrics.overdue_count(s, me, TODAY),
+        "dashboard": lambda s, t, me: metrics.dashboard(s, me, metrics.DashFilter(), TODAY, 2026),
+        "dashboard_figures": lambda s, t, me: metrics.dashboard_figures(s, me, metrics.DashFilter(), TODAY, 2026),
+        "refresh_dashboard": lambda s, t, me: metrics.refresh_dashboard(s, me, metrics.DashFilter(), TODAY, 2026),
     }.items()},
 }
 
