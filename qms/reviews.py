@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from qms import changelog, clock, metrics
+from qms import changelog, clock, metrics, scope, snapshots
 from qms.errors import NotFound, ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, ManagementReview)
 from qms.permissions import require
@@ -125,9 +125,8 @@ def previous_actions(session: Session, review: dict, today: date) -> list[dict]:
             for item, held in rows]
 
 
-def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> dict:
-    """The figures the meeting sees live: actions of earlier reviews, findings and actions, audits, conformity."""
-    require(session, actor_id, "reviews:read")
+def _live_figures(session: Session, actor_id: int, review: dict, today: date) -> dict:
+    """The counted part of the live inputs (JSON-ready, kept as a snapshot): findings, conformity, coverage."""
     year_start = date(review["held_on"].year - 1, 1, 1)
     flt = metrics.DashFilter(start=year_start, end=review["held_on"])
     since = datetime.combine(year_start, time(), tzinfo=clock.ZONE)
@@ -144,8 +143,7 @@ def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> d
     grades: dict[str, dict] = {}
     for code, grade, n in by_audit:
         grades.setdefault(code, {})[grade] = n
-    return {"previous_actions": previous_actions(session, review, today),
-            "status_grade": metrics.findings_by_status_grade(session, actor_id, flt),
+    return {"status_grade": metrics.findings_by_status_grade(session, actor_id, flt),
             "by_clause": metrics.open_by_clause(session, actor_id, flt)[:10],
             "by_age": metrics.open_by_age(session, actor_id, flt, today),
             "months": metrics.opened_closed_by_month(session, actor_id, flt),
@@ -154,3 +152,25 @@ def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> d
             "coverage": metrics.programme_coverage(session, actor_id, review["held_on"].year),
             "audits": [{"code": c, "title": t, "status": s, "units": n, "grades": grades.get(c, {})}
                        for c, t, s, n in audits]}
+
+
+def _live_key(session: Session, actor_id: int, review: dict, today: date) -> str:
+    require(session, actor_id, "reviews:read")
+    visible = scope.visible_unit_ids(session, actor_id)
+    return snapshots.key("review", None if visible is None else sorted(visible), review["held_on"], today)
+
+
+def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> dict:
+    """The figures the meeting sees live: actions of earlier reviews, findings and actions, audits, conformity.
+
+    The counted figures come as last counted (`counted_at`); `due` says they should be counted again
+    (`refresh_live_inputs`, away from the screen)."""
+    figures, counted_at, due = snapshots.get(session, _live_key(session, actor_id, review, today),
+                                             lambda: _live_figures(session, actor_id, review, today))
+    return {"previous_actions": previous_actions(session, review, today), **figures, "counted_at": counted_at,
+            "due": due}
+
+
+def refresh_live_inputs(session: Session, actor_id: int, review: dict, today: date) -> None:
+    snapshots.refresh(session, _live_key(session, actor_id, review, today),
+                      lambda: _live_figures(session, actor_id, review, today))

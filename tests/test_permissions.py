@@ -160,6 +160,8 @@ PROBES: dict[str, list[Probe]] = {
     "reviews.get": [Probe("reviews:read", lambda s, t, me: reviews.get(s, me, t["review"]), False)],
     "reviews.live_inputs": [Probe("reviews:read", lambda s, t, me: reviews.live_inputs(
         s, me, reviews.get(s, None, t["review"]), TODAY), False)],
+    "reviews.refresh_live_inputs": [Probe("reviews:read", lambda s, t, me: reviews.refresh_live_inputs(
+        s, me, reviews.get(s, None, t["review"]), TODAY), False)],
     "report_data.review_pack": [Probe("reviews:read", lambda s, t, me: report_data.review_pack(
         s, me, t["review"], TODAY), False)],
     "reviews.create": [Probe("reviews:manage", lambda s, t, me: reviews.create(s, me, TODAY, "Giám đốc"), False)],

@@ -10,6 +10,7 @@ from qms import charts, clock, db, report_data, reviews
 from qms.reports import review_pack
 from qms.ui.report_buttons import pdf_button
 from qms.ui import session
+from qms.ui.background import count_in_background
 from qms.ui.i18n import lang, t
 from qms.ui.widgets import attempt, date_text, flash, label
 
@@ -98,10 +99,14 @@ def meeting(me: dict, review_id: int) -> None:
     """Presentation mode: section index in session state, the arrow keys move through it."""
     st.html(PRESENTATION_CSS)
     st.html(KEYS_JS, unsafe_allow_javascript=True)
+    today = clock.today()
     with db.session_scope(session.engine()) as s:
         review = reviews.get(s, me["id"], review_id)
-        live = reviews.live_inputs(s, me["id"], review, clock.today())
-        live["decisions"] = reviews.decisions(s, review_id, clock.today())
+        live = reviews.live_inputs(s, me["id"], review, today)
+        live["decisions"] = reviews.decisions(s, review_id, today)
+    if live["due"]:
+        count_in_background(f"review {me['id']} {review_id} {today}",
+              lambda s: reviews.refresh_live_inputs(s, me["id"], review, today), session.engine())
     sections = reviews.SECTIONS
     index = min(st.session_state.get("review_section", 0), len(sections) - 1)
     name = sections[index]
