@@ -86,8 +86,6 @@ def _visible_finding(engine, username: str) -> int | None:
 
 def pages(engine, counter: Counter, repeat: int, roles=ROLES, lang: str = "vi") -> list[dict]:
     """Each page each role sees, plus a finding's page and the dashboard with its figures not cached."""
-    import streamlit as st
-
     from qms.ui.nav import ACCOUNT, visible_paths
     out = []
     for username in roles:
@@ -96,9 +94,18 @@ def pages(engine, counter: Counter, repeat: int, roles=ROLES, lang: str = "vi") 
         for path in paths:
             at.switch_page(path).run()
             out.append({"page": Path(path).stem, "role": username, **_measure(at, counter, repeat)})
-            if path.endswith("dashboard.py"):
-                out.append({"page": "dashboard_uncached", "role": username,
-                            **_measure(at, counter, repeat, before=st.cache_data.clear)})
+            if path.endswith("dashboard.py"):  # the first view ever: no snapshot yet, every figure counted
+                out.append({"page": "dashboard_first_count", "role": username,
+                            **_measure(at, counter, repeat, before=lambda: _forget_snapshots(engine))})
+            if path.endswith("review.py"):  # the meeting screen: live figures, one input per screen
+                review_id = _first_review(engine)
+                if review_id is not None:
+                    for name, value in {"review_present": True, "review_id": review_id, "review_section": 0}.items():
+                        at.session_state[name] = value
+                    out.append({"page": "review_meeting", "role": username, **_measure(at, counter, repeat)})
+                    out.append({"page": "review_meeting_first_count", "role": username,
+                                **_measure(at, counter, repeat, before=lambda: _forget_snapshots(engine))})
+                    at.session_state["review_present"] = False
         finding = _visible_finding(engine, username)
         if finding is not None:
             at.switch_page("pages/findings.py")
@@ -107,6 +114,21 @@ def pages(engine, counter: Counter, repeat: int, roles=ROLES, lang: str = "vi") 
             out.append({"page": "finding", "role": username, **_measure(at, counter, repeat)})
         print(f"  {username}: {len(paths) + 2} pages", file=sys.stderr, flush=True)
     return out
+
+
+def _forget_snapshots(engine) -> None:
+    from sqlalchemy import delete
+
+    from qms.models import Snapshot
+    with Session(engine) as s:
+        s.exec(delete(Snapshot))
+        s.commit()
+
+
+def _first_review(engine) -> int | None:
+    from qms.models import ManagementReview
+    with Session(engine) as s:
+        return s.exec(select(ManagementReview.id).order_by(ManagementReview.held_on.desc())).first()
 
 
 def _roles_of(engine, username: str) -> list[str]:

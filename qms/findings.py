@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, event, func, or_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from qms import changelog, clock, permissions, responses, scope, units
+from qms import changelog, checklists, clock, permissions, responses, scope, units
 from qms.errors import NotFound, ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, ChecklistItem, CorrectiveAction, Finding,
                         FindingStatus, Grade, Response, Result, Unit)
@@ -80,7 +80,8 @@ def _follow_due(session: OrmSession, _context) -> None:
     action_ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Finding) and obj not in session.deleted:
-            finding_ids.add(obj.id)
+            if not (obj in session.new and obj.status == FindingStatus.draft):  # a new draft is never due
+                finding_ids.add(obj.id)
         elif isinstance(obj, ActionItem) and obj.corrective_action_id is not None:
             action_ids.add(obj.corrective_action_id)
         elif isinstance(obj, CorrectiveAction):
@@ -240,16 +241,17 @@ def raise_from_response(session: Session, actor_id: int, response_id: int) -> in
     response = session.get(Response, response_id)
     if response is None:
         raise NotFound("error.answer_missing")
-    responses.require_answerer(session, actor_id, responses.context(session, response.audit_unit_id))
+    ctx = responses.context(session, response.audit_unit_id)
+    responses.require_answerer(session, actor_id, ctx)
     existing = session.exec(select(Finding.id).where(Finding.response_id == response_id)).first()
     if existing is not None:
         return existing
-    item = session.get(ChecklistItem, response.item_id)
+    item = checklists.version(session, ctx.audit.checklist_id).by_id[response.item_id]
     grade = GRADE_OF_RESULT.get(Result(response.result), Grade.minor)
-    finding = Finding(audit_unit_id=response.audit_unit_id, clause=item.clause, item_id=item.id,
-                      response_id=response.id, grade=grade, statement=response.evidence or item.text_vi,
+    finding = Finding(audit_unit_id=response.audit_unit_id, clause=item["clause"], item_id=item["id"],
+                      response_id=response.id, grade=grade, statement=response.evidence or item["text_vi"],
                       evidence="\n".join(x for x in (response.evidence, response.records_sampled) if x),
-                      requirement_ref=f"TCVN ISO 9001:2015, {item.clause}", status=FindingStatus.draft,
+                      requirement_ref=f"TCVN ISO 9001:2015, {item['clause']}", status=FindingStatus.draft,
                       created_by_id=actor_id, created_at=clock.now())
     session.add(finding)
     session.flush()

@@ -15,6 +15,8 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from qms import logs
@@ -79,15 +81,34 @@ class Actor:
         return self.id is None
 
 
+_MEMO = "_qms_permissions"  # session.info: what this transaction already knows of its actors
+
+
+def _memo(session: Session) -> dict:
+    return session.info.setdefault(_MEMO, {})
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget(session: OrmSession) -> None:
+    """Roles and units are read once per transaction: the several checks of one screen or one step share them,
+    and a change committed (a role granted, an account deactivated) is seen by the next transaction."""
+    session.info.pop(_MEMO, None)
+
+
 def actor(session: Session, actor_id: int | None) -> Actor:
     """The user behind an id with their roles, in one query; an unknown id is an inactive nobody."""
     if actor_id is None:
         return Actor(None, True, frozenset(ROLES))
+    memo = _memo(session)
+    if ("actor", actor_id) in memo:
+        return memo[("actor", actor_id)]
     rows = session.exec(select(User.active, UserRole.role).outerjoin(UserRole, UserRole.user_id == User.id)
                         .where(User.id == actor_id)).all()
-    if not rows:
-        return Actor(actor_id, False, frozenset())
-    return Actor(actor_id, bool(rows[0][0]), frozenset(r for _, r in rows if r is not None))
+    found = Actor(actor_id, bool(rows[0][0]), frozenset(r for _, r in rows if r is not None)) if rows \
+        else Actor(actor_id, False, frozenset())
+    memo[("actor", actor_id)] = found
+    return found
 
 
 def roles_of(session: Session, user_id: int | None) -> set[str]:
@@ -103,12 +124,15 @@ def units_of(session: Session, user_id: int) -> set[int]:
 
 
 def own_unit_ids(session: Session, user_id: int) -> set[int]:
-    """The user's units and every unit below them."""
+    """The user's units and every unit below them (read once per transaction)."""
     from qms import units  # units imports this module for its own checks
-    found: set[int] = set()
-    for unit_id in units_of(session, user_id):
-        found |= units.descendant_ids(session, unit_id)
-    return found
+    memo = _memo(session)
+    if ("units", user_id) not in memo:
+        found: set[int] = set()
+        for unit_id in units_of(session, user_id):
+            found |= units.descendant_ids(session, unit_id)
+        memo[("units", user_id)] = frozenset(found)
+    return set(memo[("units", user_id)])
 
 
 def reaches(session: Session, actor_id: int | None, action: str) -> set[Reach]:
