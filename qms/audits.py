@@ -78,15 +78,19 @@ def plan_document(session: Session, actor_id: int | None, audit_id: int, lang: s
     lead = session.get(User, audit.lead_auditor_id) if audit.lead_auditor_id else None
     team = session.exec(select(User.full_name).join(AuditTeamMember, AuditTeamMember.user_id == User.id)
                         .where(AuditTeamMember.audit_id == audit_id).order_by(User.full_name)).all()
-    units = []
-    for row in audit_units(session, audit_id):
-        auditors = session.exec(select(User.full_name).join(AuditUnitAuditor, AuditUnitAuditor.user_id == User.id)
-                                .where(AuditUnitAuditor.audit_unit_id == row["id"])).all()
-        scope = tailoring.scope(session, audit_id, row["id"])
-        groups = sorted({standards.group_of(c) for c in scope["in_scope"]}, key=int)
-        reps = session.get(AuditUnit, row["id"]).auditee_reps
-        units.append({"date": row["date"], "unit": f"{row['code']} – {row['name']}", "auditors": list(auditors),
-                      "auditee_reps": reps, "clauses": ", ".join(groups)})
+    planned = session.exec(select(AuditUnit, Unit.code, Unit.name).join(Unit, Unit.id == AuditUnit.unit_id)
+                           .where(AuditUnit.audit_id == audit_id).order_by(Unit.code)).all()
+    auditors: dict[int, list[str]] = {}
+    for au_id, name in session.exec(select(AuditUnitAuditor.audit_unit_id, User.full_name)
+                                    .join(User, User.id == AuditUnitAuditor.user_id)
+                                    .join(AuditUnit, AuditUnit.id == AuditUnitAuditor.audit_unit_id)
+                                    .where(AuditUnit.audit_id == audit_id)).all():
+        auditors.setdefault(au_id, []).append(name)
+    in_scope = tailoring.in_scope(session, audit, [au for au, _c, _n in planned])
+    units = [{"date": au.audit_date, "unit": f"{code} – {name}", "auditors": auditors.get(au.id, []),
+              "auditee_reps": au.auditee_reps,
+              "clauses": ", ".join(sorted({standards.group_of(c) for c in in_scope[au.id]}, key=int))}
+             for au, code, name in planned]
     exclusions = tailoring.scope(session, audit_id)["exclusions"]
     return {"agency": org_settings.get(session, f"org_name_{lang}"), "code": audit.code, "title": audit.title,
             "scope": audit.scope, "criteria": audit.criteria, "start": audit.planned_start, "end": audit.planned_end,

@@ -40,12 +40,16 @@ def audit_report(session: Session, actor_id: int | None, audit_id: int, lang: st
                                      .order_by(Unit.name, Response.evidence)).all():
         if reason.strip():
             reasons.setdefault(unit, []).append(reason.strip())
-    rows = session.exec(select(Finding, Unit.name).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
-                        .join(Unit, Unit.id == AuditUnit.unit_id)
+    # Columns, not objects: an audit of 10,000 units has 200,000 findings, and building each one as an ORM object
+    # took nine seconds of the report's ten.
+    rows = session.exec(select(Finding.code, Unit.name, Finding.clause, Finding.grade, Finding.statement,
+                               Finding.evidence, Finding.requirement_ref)
+                        .join(AuditUnit, AuditUnit.id == Finding.audit_unit_id).join(Unit, Unit.id == AuditUnit.unit_id)
                         .where(AuditUnit.audit_id == audit_id, Finding.status != FindingStatus.draft)
                         .order_by(Finding.code)).all()
-    found = [{"code": f.code, "unit": unit, "clause": f.clause, "grade": f.grade, "statement": f.statement,
-              "evidence": f.evidence, "requirement": f.requirement_ref} for f, unit in rows]
+    found = [{"code": code, "unit": unit, "clause": clause, "grade": grade, "statement": statement,
+              "evidence": evidence, "requirement": requirement}
+             for code, unit, clause, grade, statement, evidence, requirement in rows]
     counts: dict[str, dict[str, int]] = {}
     for f in found:
         counts.setdefault(f["unit"], {}).setdefault(f["grade"], 0)
