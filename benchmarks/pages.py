@@ -96,7 +96,7 @@ def pages(engine, counter: Counter, repeat: int, roles=ROLES, lang: str = "vi") 
             out.append({"page": Path(path).stem, "role": username, **_measure(at, counter, repeat)})
             if path.endswith("dashboard.py"):  # the first view ever: no snapshot yet, every figure counted
                 out.append({"page": "dashboard_first_count", "role": username,
-                            **_measure(at, counter, repeat, before=lambda: _forget_snapshots(engine))})
+                            **_measure(at, counter, repeat, before=lambda: _forget_counts(engine))})
             if path.endswith("review.py"):  # the meeting screen: live figures, one input per screen
                 review_id = _first_review(engine)
                 if review_id is not None:
@@ -104,7 +104,7 @@ def pages(engine, counter: Counter, repeat: int, roles=ROLES, lang: str = "vi") 
                         at.session_state[name] = value
                     out.append({"page": "review_meeting", "role": username, **_measure(at, counter, repeat)})
                     out.append({"page": "review_meeting_first_count", "role": username,
-                                **_measure(at, counter, repeat, before=lambda: _forget_snapshots(engine))})
+                                **_measure(at, counter, repeat, before=lambda: _forget_counts(engine))})
                     at.session_state["review_present"] = False
         finding = _visible_finding(engine, username)
         if finding is not None:
@@ -116,13 +116,17 @@ def pages(engine, counter: Counter, repeat: int, roles=ROLES, lang: str = "vi") 
     return out
 
 
-def _forget_snapshots(engine) -> None:
+def _forget_counts(engine) -> None:
+    """Figures counted before are gone: stored snapshots, and Streamlit's cache (the code before issue 12)."""
+    import streamlit as st
     from sqlalchemy import delete
 
-    from qms.models import Snapshot
-    with Session(engine) as s:
-        s.exec(delete(Snapshot))
-        s.commit()
+    from qms import models
+    st.cache_data.clear()
+    if hasattr(models, "Snapshot"):
+        with Session(engine) as s:
+            s.exec(delete(models.Snapshot))
+            s.commit()
 
 
 def _first_review(engine) -> int | None:
