@@ -5,7 +5,7 @@ import re
 
 from qms import config
 
-CODE_DIRS = ("qms", "pages")
+CODE_DIRS = ("qms", "pages", "benchmarks")
 INTERNAL = {"QMS_COOKIE_ROUTES"}  # set by the server itself for app.py, not by an administrator
 
 
