@@ -47,6 +47,7 @@ def cmd_demo(args) -> int:
             print(t("cli.demo_present", LANG))
             return 0
         counts = demo.build(session, units=args.units, years=args.years, seed=args.seed)
+    demo.settle(db.get_engine())
     print(t("cli.demo_done", LANG, seconds=f"{time.perf_counter() - started:.1f}", **counts))
     return 0
 

@@ -28,9 +28,9 @@ UPDATE finding SET overdue_from = CASE
 def upgrade() -> None:
     with op.batch_alter_table("finding") as batch:
         batch.add_column(sa.Column("overdue_from", sa.Date(), nullable=True))
-        batch.create_index(batch.f("ix_finding_overdue_from"), ["overdue_from"], unique=False)
+        batch.create_index("ix_finding_overdue_from", ["overdue_from", "id"], unique=False)
         batch.drop_index("ix_finding_status")
-        batch.create_index("ix_finding_status_plan_due", ["status", "plan_due"], unique=False)
+        batch.create_index("ix_finding_status_plan_due", ["status", "plan_due", "id"], unique=False)
     op.execute(BACKFILL)
     # Without statistics on the new indexes SQLite takes "status = ?" for a handful of rows and reads every
     # issued finding of every year to count one unit's (75 ms instead of 0.1 ms on 220,000 findings).
@@ -41,5 +41,5 @@ def downgrade() -> None:
     with op.batch_alter_table("finding") as batch:
         batch.drop_index("ix_finding_status_plan_due")
         batch.create_index("ix_finding_status", ["status"], unique=False)
-        batch.drop_index(batch.f("ix_finding_overdue_from"))
+        batch.drop_index("ix_finding_overdue_from")
         batch.drop_column("overdue_from")
