@@ -24,7 +24,10 @@ Finder = Callable[[Session, str, int], dict[int, str]]
 Labeler = Callable[[Session, list[int]], dict[int, str]]
 
 
-def _options(key: str, chosen: list[int], find: Finder, label_of: Labeler, where: Any) -> dict[int, str]:
+def _options(key: str, chosen: list[int], find: Finder, label_of: Labeler, label: str, where: Any,
+             apart: bool) -> tuple[dict[int, str], bool]:
+    """The options, and whether a search box was drawn: right above the list it narrows, under the list's own
+    label (the list then shows none); `apart` (outside a form), under a label that names the list it serves."""
     find_key = f"{key}__find"
     term = st.session_state.get(find_key, "")
     with db.session_scope(session.engine()) as s:
@@ -33,9 +36,9 @@ def _options(key: str, chosen: list[int], find: Finder, label_of: Labeler, where
         names = dict(list(found.items())[:units.FIND_LIMIT])
         names |= label_of(s, [i for i in chosen if i not in names])
     if many:
-        where.text_input(t("units.find"), key=find_key, placeholder=t("units.search_hint"),
-                         help=t("units.find_help", n=units.FIND_LIMIT))
-    return names
+        where.text_input(t("units.find_for", field=label) if apart else label, key=find_key,
+                         placeholder=t("units.search_hint"), help=t("units.find_help", n=units.FIND_LIMIT))
+    return names, many and not apart
 
 
 def picker(label: str, key: str, find: Finder, label_of: Labeler, *, none_label: str | None = None,
@@ -43,11 +46,14 @@ def picker(label: str, key: str, find: Finder, label_of: Labeler, *, none_label:
     """One record (or None: `none_label` offers "all" as an option, `placeholder` leaves it empty until chosen)."""
     where = where or st
     chosen = st.session_state.get(key)
-    names = _options(key, [chosen] if isinstance(chosen, int) else [], find, label_of, search_where or where)
+    names, searched = _options(key, [chosen] if isinstance(chosen, int) else [], find, label_of, label,
+                               search_where or where, search_where is not None)
     options: list[int | None] = ([None] if none_label is not None else []) + list(names)
     if chosen not in options:
         st.session_state.pop(key, None)
     fmt = lambda i: none_label if i is None else names.get(i, str(i))  # noqa: E731
+    if searched:
+        kwargs.setdefault("label_visibility", "collapsed")
     if none_label is None:
         return where.selectbox(label, options, key=key, format_func=fmt, index=None,
                                placeholder=placeholder or t("units.pick"), **kwargs)
@@ -74,5 +80,8 @@ def units_picker(label: str, key: str, *, include_inactive: bool = False, where:
     """Several units; those chosen (and saved, in a form) stay among the options while others are searched for."""
     where = where or st
     chosen = [i for i in st.session_state.get(key) or [] if isinstance(i, int)]
-    names = _options(key, chosen, partial(_find_units, include_inactive), units.labels, search_where or where)
+    names, searched = _options(key, chosen, partial(_find_units, include_inactive), units.labels, label,
+                               search_where or where, search_where is not None)
+    if searched:
+        kwargs.setdefault("label_visibility", "collapsed")
     return where.multiselect(label, list(names), key=key, format_func=lambda i: names.get(i, str(i)), **kwargs)
