@@ -61,6 +61,13 @@ def test_plan_submitted_returned_and_accepted(browser, server):
     wait_for_app(rep)
     expect(rep.get_by_text("Kế hoạch được chấp nhận").first).to_be_visible()
     shot(rep, "isorep_finding_accepted_vi")
+    # The form is built when its button is clicked, not on every run of the page: one click gives the file.
+    with rep.expect_download() as car:
+        rep.get_by_role("button", name="Tải phiếu yêu cầu hành động khắc phục (PDF)").click()
+    pdf = car.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    assert car.value.suggested_filename.endswith("-phieu-yeu-cau-khac-phuc.pdf")
+    assert f"export file={car.value.suggested_filename} bytes={len(pdf)}" in server.log.read_text(encoding="utf-8")
 
     def implement():
         head.reload()
