@@ -53,9 +53,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    bootstrap.init()
+    """Start an app server on a database `init` has brought up to date (it never migrates on its own)."""
+    bootstrap.require_current()
     server = Path(__file__).parent / "ui" / "server.py"
     argv = [sys.executable, "-m", "streamlit", "run", str(server), "--server.port", str(args.port),
+            "--server.baseUrlPath", config.settings().base_path.strip("/"),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "minimal", "--server.maxUploadSize", "200", "--server.fileWatcherType", "none",
             "--client.disableDataExport", "true",  # tables' CSV download would pass =formulas on to Excel
@@ -365,6 +367,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    config.settings()  # a bad setting stops every command here, with its name and what it expects
     logs.configure()
     try:
         return args.fn(args)

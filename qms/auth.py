@@ -17,7 +17,6 @@ import hashlib
 import ipaddress
 import logging
 import math
-import os
 import secrets
 from datetime import timedelta
 
@@ -282,8 +281,8 @@ _KEYS: dict[str, str] = {}
 
 def secret_key(session: Session) -> str:
     """QMS_SECRET_KEY, or a random key generated once and kept in the database (read once per process)."""
-    if os.environ.get("QMS_SECRET_KEY"):
-        return os.environ["QMS_SECRET_KEY"]
+    if config.settings().secret_key:
+        return config.settings().secret_key
     url = session.get_bind().url.render_as_string(hide_password=False)
     if url not in _KEYS:
         key = org_settings.get(session, "_secret_key")

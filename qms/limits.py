@@ -7,11 +7,10 @@ The file cap and the row limit are configurable; the other limits keep the worst
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-MAX_MB_ENV = "QMS_IMPORT_MAX_MB"
-MAX_ROWS_ENV = "QMS_IMPORT_MAX_ROWS"
+from qms import config
+
 MIB = 1024 * 1024
 
 
@@ -31,19 +30,10 @@ class ImportLimits:
         return self.file_mb * MIB
 
 
-def _positive(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"{name}={value!r}: expected a whole number of at least 1")
-    return int(value)
-
-
 def imports() -> ImportLimits:
-    """The limits in force (read from the environment on each call, so a test or an operator can change them)."""
-    return ImportLimits(file_mb=_positive(MAX_MB_ENV, ImportLimits.file_mb),
-                        rows=_positive(MAX_ROWS_ENV, ImportLimits.rows))
+    """The limits in force (the file cap and row limit come from the settings, read as they are now)."""
+    current = config.settings()
+    return ImportLimits(file_mb=current.import_max_mb, rows=current.import_max_rows)
 
 
 def grouped(number: int) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import sys
 import traceback
 
+from qms import config
+
 LOGGER = logging.getLogger("qms")
-LEVEL_ENV = "QMS_LOG_LEVEL"
-FILE_ENV = "QMS_LOG_FILE"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -39,11 +38,9 @@ def configure() -> None:
     """Install the handler once per process; the level comes from QMS_LOG_LEVEL (default INFO)."""
     if getattr(LOGGER, "_qms_configured", False):
         return
-    level_name = os.environ.get(LEVEL_ENV, "INFO").upper()
-    level = logging.getLevelName(level_name)
-    if not isinstance(level, int):
-        raise SystemExit(f"{LEVEL_ENV}={level_name!r}: expected DEBUG, INFO, WARNING or ERROR")
-    path = os.environ.get(FILE_ENV)
+    current = config.settings()  # a bad QMS_LOG_LEVEL stops here, with its name and what it expects
+    level = logging.getLevelName(current.log_level)
+    path = current.log_file
     handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else _Stderr()
     handler.setFormatter(_OneLineFormatter(_FORMAT))
     LOGGER.addHandler(handler)

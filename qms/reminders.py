@@ -6,7 +6,6 @@ QMS_SMTP_USER and QMS_SMTP_PASSWORD (optional), QMS_SMTP_STARTTLS (1 to upgrade 
 
 from __future__ import annotations
 
-import os
 import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, select
 
-from qms import clock, permissions
+from qms import clock, config, permissions
 from qms.findings import overdue_ids
 from qms.i18n import t
 from qms.models import (ActionItem, AuditUnit, CorrectiveAction, Finding, FindingStatus, Grade, Role, Unit, User,
@@ -34,13 +33,11 @@ class SmtpConfig:
 
     @classmethod
     def from_env(cls) -> "SmtpConfig | None":
-        host = os.environ.get("QMS_SMTP_HOST")
-        if not host:
+        current = config.settings()
+        if not current.smtp_host:
             return None
-        return cls(host=host, port=int(os.environ.get("QMS_SMTP_PORT", "25")),
-                   sender=os.environ.get("QMS_SMTP_FROM", "qms@localhost"), user=os.environ.get("QMS_SMTP_USER"),
-                   password=os.environ.get("QMS_SMTP_PASSWORD"),
-                   starttls=os.environ.get("QMS_SMTP_STARTTLS", "") in ("1", "true", "yes"))
+        return cls(host=current.smtp_host, port=current.smtp_port, sender=current.smtp_from, user=current.smtp_user,
+                   password=current.smtp_password, starttls=current.smtp_starttls)
 
 
 def _people(session: Session, role: str) -> list[User]:

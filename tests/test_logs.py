@@ -66,7 +66,7 @@ def test_the_formatter_keeps_each_event_on_one_line():
 
 
 def test_an_unknown_level_fails_fast(monkeypatch):
-    monkeypatch.setenv(logs.LEVEL_ENV, "LOUD")
+    monkeypatch.setenv("QMS_LOG_LEVEL", "LOUD")
     monkeypatch.setattr(logs.LOGGER, "_qms_configured", False, raising=False)
     with pytest.raises(SystemExit, match="QMS_LOG_LEVEL"):
         logs.configure()

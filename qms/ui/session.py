@@ -23,8 +23,9 @@ CHECK_SECONDS = 2.0
 
 @st.cache_resource(show_spinner=False)
 def ensure_database(url: str) -> None:
-    """Upgrade the schema and load bundled checklists once per process and database."""
-    bootstrap.init(db.get_engine(url))
+    """Check once per process and database that the schema is current (a refusal is not remembered: once
+    `python -m qms init` has run, the next page works). The app server never migrates on its own."""
+    bootstrap.require_current(db.get_engine(url))
 
 
 def engine():
