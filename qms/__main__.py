@@ -58,6 +58,7 @@ def cmd_serve(args) -> int:
     server = Path(__file__).parent / "ui" / "server.py"
     argv = [sys.executable, "-m", "streamlit", "run", str(server), "--server.port", str(args.port),
             "--server.baseUrlPath", config.settings().base_path.strip("/"),
+            *(["--server.address", args.address] if args.address else []),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "minimal", "--server.maxUploadSize", "200", "--server.fileWatcherType", "none",
             "--client.disableDataExport", "true",  # tables' CSV download would pass =formulas on to Excel
@@ -302,6 +303,7 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(fn=cmd_demo)
     s = sub.add_parser("serve", help="start the web app")
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--address", help="the address to listen on (127.0.0.1 behind a web server on the same machine)")
     s.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="further options passed to streamlit run")
     s.set_defaults(fn=cmd_serve)
     u = sub.add_parser("user", help="user accounts").add_subparsers(dest="action", required=True)

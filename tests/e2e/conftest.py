@@ -46,6 +46,7 @@ class Server(str):
 
     db_url: str
     log: Path  # the server's output: an uncaught exception there reached somebody's browser
+    process: subprocess.Popen
 
 
 def _need_chromium() -> None:
@@ -56,16 +57,16 @@ def _need_chromium() -> None:
 
 
 @contextmanager
-def serve(db_url: str, logs: Path) -> Iterator[Server]:
-    """`python -m qms serve` on `db_url` until the block ends."""
-    port = _free_port()
-    env = dict(os.environ, QMS_DATABASE_URL=db_url, QMS_LANG="vi")
+def serve(db_url: str, logs: Path, port: int | None = None, **settings: str) -> Iterator[Server]:
+    """`python -m qms serve` on `db_url` until the block ends (`settings`: more QMS_ variables, e.g. a base path)."""
+    port = port or _free_port()
+    env = dict(os.environ, QMS_DATABASE_URL=db_url, QMS_LANG="vi", **settings)
     log_path = logs / f"server-{port}.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "qms", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
-        base = Server(f"http://127.0.0.1:{port}")
-        base.db_url, base.log = db_url, log_path
+    with open(log_path, "a") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "qms", "serve", "--port", str(port), "--address", "127.0.0.1"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = Server(f"http://127.0.0.1:{port}{settings.get('QMS_BASE_PATH', '')}")
+        base.db_url, base.log, base.process = db_url, log_path, proc
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -79,8 +80,9 @@ def serve(db_url: str, logs: Path) -> Iterator[Server]:
         try:
             yield base
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=20)
 
 
 @contextmanager
