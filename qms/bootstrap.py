@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from qms import checklists, db
+from qms import auth, checklists, db
 from qms.errors import QMSError
 
 # Any number the app's own database uses for nothing else: "QMS" and the init step.
@@ -57,6 +57,9 @@ def init(engine: Engine | None = None) -> list[checklists.LoadResult]:
     with _one_at_a_time(engine):
         db.migrate(engine)
         with db.session_scope(engine) as session:
+            # Made here, under the lock, so app servers started together never each make their own and then
+            # refuse one another's session cookies.
+            auth.secret_key(session)
             return checklists.load_bundled(session)
 
 

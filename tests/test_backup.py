@@ -18,7 +18,7 @@ from qms import attachments, auth, backup, clock, db, demo, findings, responses,
 from qms.__main__ import main
 from qms.errors import PermissionDenied, ValidationError
 from qms.models import Attachment, Audit, AuditStatus, AuditUnit, ChangeLog, Response, Role, Unit
-from tests.conftest import BACKENDS, PG_URL, fresh_pg_database
+from tests.conftest import BACKENDS, fresh_pg_database
 
 # Every byte value, so an encoding that mangles any of them shows.
 FILE = b"%PDF-1.4\n%" + bytes(range(256)) * 40 + "Biên bản họp khai mạc".encode() + b"\n%%EOF\n"

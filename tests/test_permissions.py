@@ -12,13 +12,13 @@ from __future__ import annotations
 import ast
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, delete, event, text
+from sqlalchemy import create_engine, delete, event
 from sqlmodel import Session, select
 
 from qms import (actions, attachments, audits, backup, checklists, completion, db, exports, fieldwork, findings,
@@ -26,10 +26,10 @@ from qms import (actions, attachments, audits, backup, checklists, completion, d
                  users)
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
-from qms.models import (ActionItem, AuditUnit, AuditUnitAuditor, CorrectiveAction, Finding, FindingStatus, Response,
+from qms.models import (ActionItem, CorrectiveAction, Finding, FindingStatus, Response,
                         Role, User, UserRole, UserUnit)
 from qms.permissions import ANY, RULES
-from tests.conftest import BACKENDS, PG_URL, fresh_pg_database
+from tests.conftest import BACKENDS, fresh_pg_database
 
 QMS = Path(__file__).resolve().parents[1] / "qms"
 ROLE_SETS = [(Role.admin,), (Role.iso_rep,), (Role.auditor,), (Role.auditee,), (Role.viewer,),

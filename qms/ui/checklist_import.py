@@ -13,7 +13,7 @@ from qms.errors import QMSError
 from qms.ui import session
 from qms.ui.i18n import error_text, t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import attempt, flash
+from qms.ui.widgets import attempt, flash, form_key, reset_form
 
 
 def problem_table(source: str, problems) -> None:
@@ -24,6 +24,7 @@ def problem_table(source: str, problems) -> None:
 
 
 _PARSED = "_checklist_workbook"  # (sha256, sheets, info, refusal) of the last workbook uploaded
+_UPLOADER = "checklist_upload"
 
 
 def _log(source: str, status: str, rows: int | None = None, reason: str | None = None) -> None:
@@ -44,6 +45,9 @@ def _report(result: checklists.LoadResult, questions: int | None = None) -> None
     else:
         flash(t(f"cli.checklist_{result.status}", source=md_escape(result.source),
                 version=md_escape(result.version)))
+        # The file leaves the uploader: kept there, the rerun would import it again, and again, without end.
+        reset_form(_UPLOADER)
+        st.session_state.pop(_PARSED, None)
         st.rerun()
 
 
@@ -131,7 +135,7 @@ def import_panel(me: dict) -> None:
     st.caption(t("checklists.limits", mb=int(cap.file_mb), rows=limits.grouped(int(cap.rows)), columns=int(cap.columns),
                  chars=limits.grouped(int(cap.cell_chars))))
     # The browser refuses a larger file before sending it; the size check below covers any other client.
-    upload = st.file_uploader(t("checklists.file"), type=["yaml", "yml", "xlsx"], key="checklist_upload",
+    upload = st.file_uploader(t("checklists.file"), type=["yaml", "yml", "xlsx"], key=form_key(_UPLOADER),
                               max_upload_size=cap.file_mb)
     if upload is None:
         return

@@ -10,6 +10,11 @@ from qms.ui.widgets import download
 from qms.ui.i18n import t
 
 
+# Built PDFs a session keeps (the newest): a report of a large audit is megabytes, and an ISO secretary may build
+# one for every audit of the year in one sitting; an older one is rebuilt on request.
+KEPT = 2
+
+
 def pdf_button(label: str, key: str, version: object, build: Callable[[Callable[[float], None]], bytes],
                file_name: str) -> None:
     """A build button, then a download button; the bytes are reused while `version` (the data's state) holds."""
@@ -20,8 +25,10 @@ def pdf_button(label: str, key: str, version: object, build: Callable[[Callable[
             bar = st.progress(0.0, text=t("report.building"))
             data = build(lambda fraction: bar.progress(min(max(fraction, 0.0), 1.0), text=t("report.building")))
             bar.empty()
-            store[key] = (version, data)
-            cached = store[key]
+            store.pop(key, None)
+            store[key] = cached = (version, data)
+            while len(store) > KEPT:
+                del store[next(iter(store))]
     if cached is not None and cached[0] == version:
         download(t("report.save"), cached[1], file_name, mime="application/pdf", type="primary",
                  key=f"download_{key}", icon=":material/download:")

@@ -100,7 +100,7 @@ def test_a_workbook_is_read_once_per_upload(demo_url, monkeypatch):
     monkeypatch.setattr(checklist_excel, "read", lambda raw: calls.append(len(raw)) or original(raw))
     at = sign_in("isorep")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload").set_value(("so.xlsx", _workbook(5), XLSX)).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("so.xlsx", _workbook(5), XLSX)).run()
     no_errors(at)
     at.text_input(key="xl_title_vi").input("Danh mục của Sở").run()
     at.text_input(key="xl_version").input("2").run()
@@ -116,7 +116,7 @@ def test_an_upload_over_the_cap_is_refused_before_it_is_read(demo_url, monkeypat
     monkeypatch.setattr(checklist_excel, "read", lambda raw: pytest.fail("read an oversized upload"))
     at = sign_in("isorep", lang="en")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload").set_value(("big.xlsx", b"PK" + b"\0" * (1024 * 1024), XLSX)).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("big.xlsx", b"PK" + b"\0" * (1024 * 1024), XLSX)).run()
     no_errors(at)
     assert [shown(e.value) for e in at.error] == ["The file is too large (at most 1 MB)."]
 
@@ -126,7 +126,41 @@ def test_a_sheet_over_the_row_limit_says_so(demo_url, monkeypatch):
     monkeypatch.setenv("QMS_IMPORT_MAX_ROWS", "20")
     at = sign_in("isorep", lang="en")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload").set_value(("long.xlsx", _workbook(30), XLSX)).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("long.xlsx", _workbook(30), XLSX)).run()
     no_errors(at)
     errors = [shown(e.value) for e in at.error]
     assert len(errors) == 1 and "more than 20 rows" in errors[0] and "Checklist" in errors[0]
+
+
+TINY_YAML = """\
+id: "tthc-nhanh"
+version: "1"
+standard: "TCVN ISO 9001:2015"
+title: {vi: "Kiểm tra nhanh TTHC", en: "Quick TTHC check"}
+clauses:
+  - clause: "8.5.1"
+    title: {vi: "Kiểm soát sản xuất và cung cấp dịch vụ", en: "Control of production and service provision"}
+    questions:
+      - {id: "E1", text: {vi: "Hồ sơ có phiếu kiểm soát quá trình?", en: "Process-control slip present?"}}
+"""
+
+
+@SQLITE_ONLY
+def test_an_imported_file_is_imported_once_and_leaves_the_uploader(demo_url, monkeypatch):
+    """Seen in the browser: the file stayed in the uploader, so each rerun imported it again, without end."""
+    from qms import checklists
+    from qms.models import Checklist
+    calls = []
+    original = checklists.import_yaml
+    monkeypatch.setattr(checklists, "import_yaml", lambda *a, **k: calls.append(a[-1]) or original(*a, **k))
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload_0").set_value(("nhanh.yaml", TINY_YAML.encode(), "application/yaml")).run()
+    no_errors(at)
+    assert calls == ["nhanh.yaml"]
+    assert [shown(toast.value) for toast in at.toast] == ["nhanh.yaml: đã nạp phiên bản 1"]
+    assert at.file_uploader(key="checklist_upload_1").value is None
+    at.run()
+    assert calls == ["nhanh.yaml"]
+    with Session(db.get_engine(demo_url)) as s:
+        assert len(s.exec(select(Checklist.id).where(Checklist.code == "tthc-nhanh")).all()) == 1

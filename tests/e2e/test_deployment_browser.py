@@ -19,7 +19,8 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from qms import db
-from qms.models import Finding, FindingStatus
+from qms.models import Checklist, Finding, FindingStatus
+from tests.app.test_checklists_page import TINY_YAML
 from tests.conftest import PG_URL, build_demo, fresh_pg_database
 from tests.e2e.conftest import CRASH_MARKS, ROOT, _free_port, _need_chromium, serve, wait_for_app
 
@@ -166,6 +167,17 @@ def test_behind_nginx_on_a_sub_path_with_two_app_servers(browser, tmp_path):
         with page.expect_download() as download:
             page.get_by_role("button", name="Tải phiếu yêu cầu hành động khắc phục (PDF)").click()
         assert download.value.path().read_bytes().startswith(b"%PDF")
+
+        # An upload through nginx: the file reaches the server that drew the page (sticky), and is imported once.
+        page.goto(f"{BASE}/checklists")
+        wait_for_app(page)
+        page.get_by_role("tab", name="Nhập").click()
+        checklist = tmp_path / "tthc-qua-nginx.yaml"
+        checklist.write_text(TINY_YAML.replace("tthc-nhanh", "tthc-qua-nginx"), encoding="utf-8")
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(checklist))
+        expect(page.get_by_text("tthc-qua-nginx.yaml: đã nạp phiên bản 1")).to_be_visible()
+        with Session(db.get_engine(url)) as s:
+            assert len(s.exec(select(Checklist.id).where(Checklist.code == "tthc-qua-nginx")).all()) == 1
 
         # Each app server stops in turn: whichever one the browser was on, it reconnects to the one left and the
         # person is still signed in (the session lives in the database, not in a server's memory).
