@@ -49,8 +49,8 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def fresh_pg_database(purpose: str) -> str:
-    """A new, migrated database on the test server, private to this xdist worker and purpose."""
+def fresh_pg_database(purpose: str, migrated: bool = True) -> str:
+    """A new database on the test server (migrated unless told), private to this xdist worker and purpose."""
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     name = f"{make_url(PG_URL).database}_qms_{purpose}_{_worker()}"
     with admin.connect() as conn:
@@ -58,7 +58,8 @@ def fresh_pg_database(purpose: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    db.migrate(db.get_engine(url))
+    if migrated:
+        db.migrate(db.get_engine(url))
     return url
 
 
@@ -212,3 +213,22 @@ def pytest_collection_modifyitems(items):
         # full run in two lost one browser test to a click landing on a redraw's old copy, a different test each
         # time. A test that fails twice still fails the run.
         item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+
+
+def tiny_checklist(code: str) -> str:
+    """A valid checklist file of two questions under one clause, stored under `code`."""
+    return TINY_CHECKLIST.replace("tthc-e2e", code)
+
+
+TINY_CHECKLIST = """\
+id: "tthc-e2e"
+version: "1"
+standard: "TCVN ISO 9001:2015"
+title: {vi: "Kiểm tra nhanh TTHC", en: "Quick TTHC check"}
+clauses:
+  - clause: "8.5.1"
+    title: {vi: "Kiểm soát sản xuất và cung cấp dịch vụ", en: "Control of production and service provision"}
+    questions:
+      - {id: "E1", text: {vi: "Hồ sơ có phiếu kiểm soát quá trình?", en: "Process-control slip present?"}}
+      - {id: "E2", text: {vi: "Kết quả trả đúng hạn?", en: "Results returned on time?"}}
+"""

@@ -10,13 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from qms import bootstrap, checklists, config, db
 from qms.models import Checklist, Setting
-from tests.conftest import PG_URL, _worker
+from tests.conftest import PG_URL, fresh_pg_database
 
 ROOT = config.ROOT
 
@@ -71,13 +70,7 @@ def test_two_inits_at_once_on_an_empty_sqlite_file(tmp_path):
 def test_two_inits_at_once_on_an_empty_postgresql_database(tmp_path):
     if not PG_URL:
         pytest.skip("QMS_TEST_DATABASE_URL not set")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(PG_URL).database}_qms_init_{_worker()}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    _two_inits_at_once(make_url(PG_URL).set(database=name).render_as_string(hide_password=False), tmp_path)
+    _two_inits_at_once(fresh_pg_database("init", migrated=False), tmp_path)
 
 
 def test_serve_refuses_a_schema_that_is_behind_and_names_the_step(tmp_path):

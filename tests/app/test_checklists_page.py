@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 from qms import db
 from qms.models import Audit, ClauseExclusion
 from tests.app.conftest import by_label, no_errors, sign_in
+from tests.conftest import tiny_checklist
 from tests.markdown_text import shown
 
 # Reading an uploaded file does not touch the database: once is enough.
@@ -132,18 +133,6 @@ def test_a_sheet_over_the_row_limit_says_so(demo_url, monkeypatch):
     assert len(errors) == 1 and "more than 20 rows" in errors[0] and "Checklist" in errors[0]
 
 
-TINY_YAML = """\
-id: "tthc-nhanh"
-version: "1"
-standard: "TCVN ISO 9001:2015"
-title: {vi: "Kiểm tra nhanh TTHC", en: "Quick TTHC check"}
-clauses:
-  - clause: "8.5.1"
-    title: {vi: "Kiểm soát sản xuất và cung cấp dịch vụ", en: "Control of production and service provision"}
-    questions:
-      - {id: "E1", text: {vi: "Hồ sơ có phiếu kiểm soát quá trình?", en: "Process-control slip present?"}}
-"""
-
 
 @SQLITE_ONLY
 def test_an_imported_file_is_imported_once_and_leaves_the_uploader(demo_url, monkeypatch):
@@ -155,7 +144,7 @@ def test_an_imported_file_is_imported_once_and_leaves_the_uploader(demo_url, mon
     monkeypatch.setattr(checklists, "import_yaml", lambda *a, **k: calls.append(a[-1]) or original(*a, **k))
     at = sign_in("isorep")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload_0").set_value(("nhanh.yaml", TINY_YAML.encode(), "application/yaml")).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("nhanh.yaml", tiny_checklist("tthc-nhanh").encode(), "application/yaml")).run()
     no_errors(at)
     assert calls == ["nhanh.yaml"]
     assert [shown(toast.value) for toast in at.toast] == ["nhanh.yaml: đã nạp phiên bản 1"]

@@ -9,24 +9,11 @@ from sqlmodel import Session, select
 from qms import db
 from qms.models import Audit, AuditUnit, Checklist, Unit
 
+from tests.conftest import tiny_checklist
 from tests.e2e.conftest import (assert_no_exception, choose, choose_many, new_page, open_app, shot, sign_in,
                                 wait_for_app)
 
 pytestmark = pytest.mark.e2e
-
-TINY = """\
-id: "tthc-e2e"
-version: "1"
-standard: "TCVN ISO 9001:2015"
-title: {vi: "Kiểm tra nhanh TTHC", en: "Quick TTHC check"}
-clauses:
-  - clause: "8.5.1"
-    title: {vi: "Kiểm soát sản xuất và cung cấp dịch vụ", en: "Control of production and service provision"}
-    questions:
-      - {id: "E1", text: {vi: "Hồ sơ có phiếu kiểm soát quá trình?", en: "Process-control slip present?"}}
-      - {id: "E2", text: {vi: "Kết quả trả đúng hạn?", en: "Results returned on time?"}}
-"""
-
 
 def answer(page, result: str, evidence: str) -> None:
     page.locator(".qms-answer").get_by_role("radio", name=result, exact=True).click()
@@ -57,7 +44,7 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     open_app(rep, "/checklists")
     rep.get_by_role("tab", name="Nhập").click()
     tiny = tmp_path / "tthc-e2e.yaml"
-    tiny.write_text(TINY, encoding="utf-8")
+    tiny.write_text(tiny_checklist("tthc-e2e"), encoding="utf-8")
     rep.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(tiny))
     wait_for_app(rep)
     # Leaving the page before the upload's run has saved the checklist would drop it (seen on a loaded machine).

@@ -20,8 +20,7 @@ from sqlmodel import Session, select
 
 from qms import db
 from qms.models import Checklist, Finding, FindingStatus
-from tests.app.test_checklists_page import TINY_YAML
-from tests.conftest import PG_URL, build_demo, fresh_pg_database
+from tests.conftest import PG_URL, build_demo, fresh_pg_database, tiny_checklist
 from tests.e2e.conftest import CRASH_MARKS, ROOT, _free_port, _need_chromium, serve, wait_for_app
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +55,9 @@ error_log {prefix}/logs/error.log warn;
 events {{ worker_connections 256; }}
 http {{
     include /etc/nginx/mime.types;
-    access_log {prefix}/logs/access.log;
+    # Which app server answered each request of a signed-in browser (the test's own addition).
+    log_format qms '$upstream_addr $status $request_uri $cookie_qms_session';
+    access_log {prefix}/logs/access.log qms;
     client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi; uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
     include qms/qms-upstream.conf;
@@ -90,6 +91,14 @@ def nginx(prefix: Path, port: int, app_ports: list[int]):
         proc.wait(timeout=20)
 
 
+def _upstream_of_last_request(log: Path, after: int = 0) -> str:
+    """The app server that answered the last request carrying a session cookie (the last one tried, if several)."""
+    lines = [line.split() for line in log.read_text().splitlines()[after:]]
+    signed = [words for words in lines if len(words) >= 4 and words[0] != "-"]
+    assert signed, lines[-5:]
+    return signed[-1][0].split(",")[-1].strip()
+
+
 def _signed_in(page, name: str) -> None:
     expect(page.locator("[data-testid='stSidebar']").get_by_text(name).first).to_be_visible()
 
@@ -114,6 +123,7 @@ def test_behind_nginx_on_a_sub_path_with_two_app_servers(browser, tmp_path):
     with ExitStack() as stack:
         servers = [stack.enter_context(serve(url, tmp_path, port, QMS_BASE_PATH=BASE)) for port in ports]
         proxy = stack.enter_context(nginx(tmp_path / "nginx", _free_port(), ports))
+        proxy_log = tmp_path / "nginx" / "logs" / "access.log"
 
         # What the web server and an operator see: health with the schema revision, headers, no metrics.
         health = urllib.request.urlopen(f"{proxy}{BASE}/healthz", timeout=5)
@@ -173,30 +183,29 @@ def test_behind_nginx_on_a_sub_path_with_two_app_servers(browser, tmp_path):
         wait_for_app(page)
         page.get_by_role("tab", name="Nhập").click()
         checklist = tmp_path / "tthc-qua-nginx.yaml"
-        checklist.write_text(TINY_YAML.replace("tthc-nhanh", "tthc-qua-nginx"), encoding="utf-8")
+        checklist.write_text(tiny_checklist("tthc-qua-nginx"), encoding="utf-8")
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(checklist))
         expect(page.get_by_text("tthc-qua-nginx.yaml: đã nạp phiên bản 1")).to_be_visible()
         with Session(db.get_engine(url)) as s:
             assert len(s.exec(select(Checklist.id).where(Checklist.code == "tthc-qua-nginx")).all()) == 1
 
-        # Each app server stops in turn: whichever one the browser was on, it reconnects to the one left and the
-        # person is still signed in (the session lives in the database, not in a server's memory).
-        for stopping, staying in ((0, 1), (1, 0)):
-            servers[stopping].process.terminate()
-            servers[stopping].process.wait(timeout=20)
-            # No reload: Streamlit's own client reconnects (through nginx, to the server left) and the page,
-            # clicked in the sidebar, opens for the same person.
-            page.wait_for_timeout(1_500)
-            page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Phát hiện").first.click()
-            wait_for_app(page)
-            expect(page.get_by_role("heading", name="Phát hiện & khắc phục")).to_be_visible()
-            _signed_in(page, "Nguyễn Thị Thu Hà")
-            page.reload()
-            wait_for_app(page)
-            _signed_in(page, "Nguyễn Thị Thu Hà")
-            if stopping == 0:  # bring it back for the second half
-                servers[0] = stack.enter_context(serve(url, tmp_path, ports[0], QMS_BASE_PATH=BASE))
-                time.sleep(11)  # nginx tries a failed server again after fail_timeout
+        # The app server this browser is on stops. Without a reload, Streamlit's own client reconnects (nginx
+        # sends it to the server left) and the next click opens the page for the same person; a reload too.
+        drawn_by = _upstream_of_last_request(proxy_log)
+        stopping = ports.index(int(drawn_by.rsplit(":", 1)[1]))
+        servers[stopping].process.terminate()
+        servers[stopping].process.wait(timeout=20)
+        stopped_at = len(proxy_log.read_text().splitlines())
+        page.wait_for_timeout(1_500)
+        page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Phát hiện").first.click()
+        wait_for_app(page)
+        expect(page.get_by_role("heading", name="Phát hiện & khắc phục")).to_be_visible()
+        _signed_in(page, "Nguyễn Thị Thu Hà")
+        page.reload()
+        wait_for_app(page)
+        _signed_in(page, "Nguyễn Thị Thu Hà")
+        survivor = f"127.0.0.1:{ports[1 - stopping]}"
+        assert _upstream_of_last_request(proxy_log, after=stopped_at) == survivor
         for context_ in (context, lead, other):
             context_.close()
     for log in tmp_path.glob("server-*.log"):
