@@ -13,12 +13,13 @@ from pathlib import Path
 from sqlmodel import select
 
 from qms import (audits, bootstrap, checklist_excel, checklist_files, checklists, clock, config, db,
-                 backup, demo, logs, reminders, report_data, units, users)
+                 backup, logs, reminders, units, users)
 from qms.errors import QMSError, ValidationError
 from qms.i18n import message, t
 from qms.models import Audit, Finding, ManagementReview
-from qms.reports import audit_plan, audit_report, car, review_pack
-from qms.reports.pdf import MARK
+
+# The documents (fpdf2, Altair, pandas) and the demo builder are imported by the commands that use them: every
+# app server starts through `serve`, and importing them all cost it a second and a half.
 
 LANG = config.default_language()
 
@@ -40,6 +41,7 @@ def cmd_init(_args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from qms import demo
     bootstrap.init()
     started = time.perf_counter()
     with db.session_scope() as session:
@@ -198,6 +200,7 @@ def _write_report(args, find, build, missing_key: str) -> int:
                seconds=f"{time.perf_counter() - started:.1f}")
     print(t("cli.report_written", LANG, output=args.output))
     if pdf.replaced:
+        from qms.reports.pdf import MARK
         print(t("report.replaced_chars", LANG, n=pdf.replaced, mark=MARK, chars=pdf.missing), file=sys.stderr)
     return 0
 
@@ -208,18 +211,23 @@ def _audit_id(args):
 
 def cmd_report_plan(args) -> int:
     """The audit plan of one audit, as PDF."""
+    from qms.reports import audit_plan
     return _write_report(args, _audit_id(args), lambda s, audit_id: audit_plan.build(
         audits.plan_document(s, None, audit_id, args.lang), args.lang), "error.audit_missing")
 
 
 def cmd_report_audit(args) -> int:
     """The internal audit report of one audit, as PDF."""
+    from qms import report_data
+    from qms.reports import audit_report
     return _write_report(args, _audit_id(args), lambda s, audit_id: audit_report.build(
         report_data.audit_report(s, None, audit_id, args.lang), args.lang), "error.audit_missing")
 
 
 def cmd_report_review(args) -> int:
     """The management review pack of review ID, as PDF."""
+    from qms import report_data
+    from qms.reports import review_pack
     return _write_report(
         args, lambda s: args.id if s.get(ManagementReview, args.id) else None,
         lambda s, review_id: review_pack.build(report_data.review_pack(s, None, review_id, clock.today()),
@@ -229,6 +237,7 @@ def cmd_report_review(args) -> int:
 
 def cmd_report_car(args) -> int:
     """The corrective action request form of one finding, as PDF."""
+    from qms.reports import car
     return _write_report(
         args, lambda s: s.exec(select(Finding.id).where(Finding.code == args.code)).first(),
         lambda s, finding_id: car.for_finding(s, None, finding_id, args.lang),
