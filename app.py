@@ -3,12 +3,13 @@
 import streamlit as st
 
 from qms import logs
-from qms.ui import nav, session
+from qms.ui import nav, session, shell
 from qms.ui.i18n import t
 from qms.ui.sidebar import sidebar
 
 st.set_page_config(page_title="QMS – ISO 9001", page_icon=":material/verified:", layout="wide")
 logs.configure()
+shell.styles()
 started = False
 with session.refusals("start"):  # an unreachable database, say, is a message with a reference, not a traceback
     session.engine()

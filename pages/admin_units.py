@@ -31,7 +31,8 @@ with create_tab:
     with st.form(form_key("unit_create")):
         code = st.text_input(t("field.code"))
         name = st.text_input(t("field.name"))
-        unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, format_func=unit_type_label)
+        unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, format_func=unit_type_label,
+                                 placeholder=t("common.choose"))
         parent = unit_picker(t("field.parent"), "unit_create_parent", none_label=no_parent, search_where=search)
         if st.form_submit_button(t("common.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
@@ -54,7 +55,7 @@ with edit_tab:
             code = st.text_input(t("field.code"), unit["code"])
             name = st.text_input(t("field.name"), unit["name"])
             unit_type = st.selectbox(t("field.type"), units.UNIT_TYPES, index=units.UNIT_TYPES.index(unit["type"]),
-                                     format_func=unit_type_label)
+                                     format_func=unit_type_label, placeholder=t("common.choose"))
             parent = unit_picker(t("field.parent"), parent_key, none_label=no_parent, search_where=search)
             active = st.checkbox(t("field.active"), unit["active"])
             if st.form_submit_button(t("common.save"), type="primary"):

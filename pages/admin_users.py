@@ -33,9 +33,10 @@ with create_tab:
         full_name = st.text_input(t("field.full_name"))
         email = st.text_input(t("field.email"), help=t("users.email_help"))
         password = st.text_input(t("field.password"), type="password", help=t("users.password_help"))
-        roles = st.multiselect(t("field.roles"), ROLES, format_func=role_label)
+        roles = st.multiselect(t("field.roles"), ROLES, format_func=role_label, placeholder=t("common.choose_many"))
         unit_ids = units_picker(t("field.units"), form_key("user_create_units"), search_where=search)
-        language = st.selectbox(t("common.language"), LANGUAGES, format_func=labeler("lang"))
+        language = st.selectbox(t("common.language"), LANGUAGES, format_func=labeler("lang"),
+                                placeholder=t("common.choose"))
         if st.form_submit_button(t("common.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
                 ok, _ = attempt(users.create_user, s, me["id"], username, full_name, password, roles,
@@ -57,7 +58,8 @@ with edit_tab:
         with st.form(f"user_edit_{chosen}"):
             full_name = st.text_input(t("field.full_name"), user["full_name"])
             email = st.text_input(t("field.email"), user["email"], help=t("users.email_help"))
-            roles = st.multiselect(t("field.roles"), ROLES, user["roles"], format_func=role_label)
+            roles = st.multiselect(t("field.roles"), ROLES, user["roles"], format_func=role_label,
+                                   placeholder=t("common.choose_many"))
             unit_ids = units_picker(t("field.units"), units_key, include_inactive=True, search_where=search)
             active = st.checkbox(t("field.active"), user["active"])
             if st.form_submit_button(t("common.save"), type="primary"):

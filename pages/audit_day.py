@@ -44,7 +44,7 @@ def _unit_picked() -> None:
 if st.session_state.get("audit_unit") != au:
     st.session_state["audit_unit"] = au
 st.selectbox(t("audit_day.pick_unit"), list(by_id), key="audit_unit", on_change=_unit_picked,
-             format_func=lambda i: unit_names.get(i, str(i)))
+             format_func=lambda i: unit_names.get(i, str(i)), placeholder=t("common.choose"))
 st.query_params["unit"] = str(au)
 unit = by_id[au]
 status = unit["status"]

@@ -30,10 +30,11 @@ codes = list(dict.fromkeys(v["code"] for v in stored))
 title_of = {v["code"]: v[f"title_{lang()}"] or v["title_vi"] for v in stored}
 left, right = st.columns([3, 1])
 code = left.selectbox(t("checklists.pick"), codes, format_func=lambda c, names=title_of: f"{names[c]} ({c})",
-                      key="checklist_code")
+                      key="checklist_code", placeholder=t("common.choose"))
 own = [v for v in stored if v["code"] == code]
 version_id = right.selectbox(t("checklists.version"), [v["id"] for v in reversed(own)], key="checklist_version",
-                             format_func=lambda i, by={v["id"]: v for v in own}: by[i]["version"])
+                             format_func=lambda i, by={v["id"]: v for v in own}: by[i]["version"],
+                             placeholder=t("common.choose"))
 chosen = next(v for v in own if v["id"] == version_id)
 field = lang() if lang() in chosen["languages"].split(",") else chosen["languages"].split(",")[0]
 

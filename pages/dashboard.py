@@ -31,9 +31,10 @@ period = cols[0].date_input(t("dashboard.period"), (date(today.year - 1, 1, 1), 
                             key="dash_period")
 unit_id = unit_picker(t("findings.unit_tree"), "dash_unit", none_label=everything, where=cols[1])
 audit_id = cols[2].selectbox(t("field.audit"), [None, *audit_names], key="dash_audit",
-                             format_func=lambda i: everything if i is None else audit_names[i])
+                             format_func=lambda i: everything if i is None else audit_names[i],
+                             placeholder=t("common.choose"))
 grade = cols[3].selectbox(t("field.grade"), [None, *[g.value for g in Grade]], key="dash_grade",
-                          format_func=labeler("grade"))
+                          format_func=labeler("grade"), placeholder=t("common.choose"))
 start, end = (period if isinstance(period, tuple) and len(period) == 2 else (None, None))
 flt = metrics.DashFilter(start=start, end=end, unit_id=unit_id, audit_id=audit_id, grade=grade)
 data, counted_at = figures(me["id"], flt, today, today.year)

@@ -24,7 +24,7 @@ if not years:
 
 this_year = clock.today().year
 year = st.selectbox(t("field.year"), years, index=years.index(this_year) if this_year in years else 0,
-                    key="programme_year")
+                    key="programme_year", placeholder=t("common.choose"))
 with db.session_scope(session.engine()) as s:
     plan = audits.programme(s, me["id"], year)
 
@@ -49,7 +49,8 @@ with tabs[0]:
                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         by_id = {a["id"]: a for a in plan["audits"]}
         audit_id = st.selectbox(t("planning.audit_units"), list(by_id), key="plan_audit",
-                                format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}")
+                                format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}",
+                                placeholder=t("common.choose"))
         plan_pdf(me, by_id[audit_id])
         audit_report_pdf(me, by_id[audit_id])
         if planner:
@@ -65,7 +66,8 @@ if planner:
         if plan["audits"]:
             by_id = {a["id"]: a for a in plan["audits"]}
             audit_id = st.selectbox(t("field.audit"), list(by_id), key="tailor_audit",
-                                    format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}")
+                                    format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}",
+                                    placeholder=t("common.choose"))
             tailoring_panel(me, by_id[audit_id])
         else:
             empty("planning.no_audits")

@@ -44,7 +44,7 @@ if chosen not in by_id:
     chosen = rows[0]["id"]
 names = {i: f"{date_text(r['held_on'])} – {r['chair']}" for i, r in by_id.items()}  # formatted in this run's language
 chosen = st.selectbox(t("review.pick"), list(by_id), index=list(by_id).index(chosen), key="review_pick",
-                      format_func=lambda i: names.get(i, str(i)))
+                      format_func=lambda i: names.get(i, str(i)), placeholder=t("common.choose"))
 st.session_state["review_id"] = chosen
 if st.button(t("review.present"), type="primary", icon=":material/slideshow:", key="review_present_start"):
     st.session_state.update(review_present=True, review_section=0)

@@ -71,3 +71,10 @@ def test_lookup_formats_and_falls_back():
     assert t("error.password_too_short", "vi", min=8) == "Mật khẩu phải có ít nhất 8 ký tự."
     assert t("error.password_too_short", "en", min=8) == "The password must have at least 8 characters."
     assert t("no.such.key", "en") == "no.such.key"
+
+
+def test_no_text_left_untranslated():
+    """A Vietnamese value equal to the English one is an untranslated label ("Parent agency (English)" was one),
+    unless it names a language or an ISO clause, which read the same in both."""
+    same = {key for key in VI if VI[key] == EN.get(key) and re.search(r"[^\W\d_]{3,}", VI[key])}
+    assert sorted(same - {"lang.vi", "lang.en"}) == []

@@ -113,7 +113,7 @@ def walk(au: int, editable: bool) -> None:
         if st.session_state.get(PICKER) != key:  # setting it unchanged would reset a half-typed search
             st.session_state[PICKER] = key
         st.selectbox(t("audit_day.question"), keys, key=PICKER, format_func=lambda k: labels.get(k, k),
-                     on_change=_picked, filter_mode="contains")
+                     on_change=_picked, filter_mode="contains", placeholder=t("common.choose"))
         clause = done["clauses"][row["clause"]]
         with st.container(border=True):
             card(au, row, editable, t("audit_day.clause_progress", clause=row["clause"], answered=clause["answered"],

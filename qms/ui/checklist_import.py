@@ -85,7 +85,7 @@ def excel_import(me: dict, upload) -> None:
         return
     names = [s.name for s in sheets]
     left, right = st.columns(2)
-    name = left.selectbox(t("checklists.sheet"), names, key="xl_sheet")
+    name = left.selectbox(t("checklists.sheet"), names, key="xl_sheet", placeholder=t("common.choose"))
     sheet = sheets[names.index(name)]
     if sheet.problem is not None:
         st.error(_problem_text(sheet.problem), icon=":material/error:")
@@ -100,7 +100,8 @@ def excel_import(me: dict, upload) -> None:
     for n, role in enumerate(checklist_excel.ROLES):
         choice = cols[n % 5].selectbox(
             t(f"checklists.role.{role}"), columns, index=columns.index(guessed.get(role)), key=f"xl_map_{role}",
-            format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i][:60]}")
+            format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i][:60]}",
+                                       placeholder=t("common.choose"))
         if choice is not None:
             mapping[role] = choice
     default_id = Path(upload.name).stem.lower().replace(" ", "-")

@@ -71,7 +71,8 @@ def _plan_form(me: dict, finding: dict, chain: dict, submit_open: bool) -> None:
         root_cause = st.text_area(t("car.root_cause_text"), action.get("root_cause", ""))
         options = [None, *actions.CAUSE_CATEGORIES]
         category = st.selectbox(t("car.category"), options, format_func=labeler("cause", "car.no_category"),
-                                index=options.index(action.get("cause_category") or None))
+                                index=options.index(action.get("cause_category") or None),
+                                placeholder=t("common.choose"))
         st.markdown(f"**{t('car.plan')}**")
         count = max(len(rows) + 1, st.session_state.get(f"plan_rows_{finding['id']}", 1))
         with db.session_scope(session.engine()) as s:
@@ -116,7 +117,9 @@ def _report_done(me: dict, finding: dict, chain: dict) -> None:
             left, right = st.columns([1, 2])
             done = left.date_input(t("car.done"), clock.today(), format="DD/MM/YYYY", max_value=clock.today())
             evidence = right.text_input(t("car.evidence"))
-            upload = st.file_uploader(t("audit_day.attach"), key=f"done_file_{row['id']}", max_upload_size=upload_limit_mb())
+            limit = upload_limit_mb()
+            upload = st.file_uploader(t("audit_day.attach"), key=f"done_file_{row['id']}", max_upload_size=limit)
+            st.caption(t("common.upload_limit", mb=int(limit)))
             if st.form_submit_button(t("car.report_done")):
                 with db.session_scope(session.engine()) as s:
                     ok, _ = attempt(actions.report_done, s, me["id"], row["id"], done, evidence)
@@ -157,7 +160,9 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
             effective = right.radio(t("car.effective"), [True, False], horizontal=True,
                                     format_func=lambda v, yes=t("common.yes"), no=t("common.no"): yes if v else no)
             note = st.text_area(t("car.verification_note"))
-            upload = st.file_uploader(t("audit_day.attach"), key=f"verify_file_{fid}", max_upload_size=upload_limit_mb())
+            limit = upload_limit_mb()
+            upload = st.file_uploader(t("audit_day.attach"), key=f"verify_file_{fid}", max_upload_size=limit)
+            st.caption(t("common.upload_limit", mb=int(limit)))
             if st.form_submit_button(t("car.verify"), type="primary"):
                 if upload is not None:  # the evidence is kept even if the verification itself is refused
                     with db.session_scope(session.engine()) as s:

@@ -57,7 +57,7 @@ def picker(label: str, key: str, find: Finder, label_of: Labeler, *, none_label:
     if none_label is None:
         return where.selectbox(label, options, key=key, format_func=fmt, index=None,
                                placeholder=placeholder or t("units.pick"), **kwargs)
-    return where.selectbox(label, options, key=key, format_func=fmt, **kwargs)
+    return where.selectbox(label, options, key=key, format_func=fmt, **kwargs, placeholder=t("common.choose"))
 
 
 def _find_units(include_inactive: bool, s: Session, term: str, limit: int) -> dict[int, str]:
@@ -84,4 +84,5 @@ def units_picker(label: str, key: str, *, include_inactive: bool = False, where:
                                search_where or where, search_where is not None)
     if searched:
         kwargs.setdefault("label_visibility", "collapsed")
-    return where.multiselect(label, list(names), key=key, format_func=lambda i: names.get(i, str(i)), **kwargs)
+    return where.multiselect(label, list(names), key=key, format_func=lambda i: names.get(i, str(i)), **kwargs,
+                             placeholder=t("common.choose_many"))

@@ -22,7 +22,8 @@ def new_programme(me: dict, years: list[int]) -> None:
         year = st.number_input(t("field.year"), 2000, 2100, max(years, default=clock.today().year - 1) + 1, step=1)
         objectives = st.text_area(t("programme.objectives"))
         copy = st.selectbox(t("planning.copy_from"), [None, *years],
-                            format_func=lambda y, none=t("planning.no_copy"): none if y is None else str(y))
+                            format_func=lambda y, none=t("planning.no_copy"): none if y is None else str(y),
+                            placeholder=t("common.choose"))
         if st.form_submit_button(t("planning.create_programme"), type="primary"):
             with db.session_scope(session.engine()) as s:
                 if copy is None:
@@ -44,14 +45,17 @@ def new_audit(me: dict, year: int) -> None:
     version_names = {v["id"]: f"{v['title_' + lang()] or v['title_vi']} (v{v['version']})" for v in versions}
     with st.form(form_key("audit_new")):
         title = st.text_input(t("field.title"), t("planning.default_title", year=year))
-        checklist = st.selectbox(t("field.checklist"), list(version_names), format_func=version_names.get)
+        checklist = st.selectbox(t("field.checklist"), list(version_names), format_func=version_names.get,
+                                 placeholder=t("common.choose"))
         left, right = st.columns(2)
         # Planning next year's programme in December: its audits start next year, not today.
         first_day = clock.today() if clock.today().year == year else date(year, 1, 15)
         start = left.date_input(t("programme.start"), first_day, format="DD/MM/YYYY")
         end = right.date_input(t("programme.end"), first_day + timedelta(days=14), format="DD/MM/YYYY")
-        lead = st.selectbox(t("field.lead"), list(names), format_func=names.get, index=None)
-        team = st.multiselect(t("planning.team"), list(names), format_func=names.get)
+        lead = st.selectbox(t("field.lead"), list(names), format_func=names.get, index=None,
+                            placeholder=t("common.choose"))
+        team = st.multiselect(t("planning.team"), list(names), format_func=names.get,
+                              placeholder=t("common.choose_many"))
         scope = st.text_area(t("planning.scope"), t("planning.default_scope"))
         criteria = st.text_area(t("planning.criteria"), t("planning.default_criteria"))
         if st.form_submit_button(t("planning.create_audit"), type="primary"):
@@ -110,7 +114,8 @@ def audit_units(me: dict, audit: dict) -> None:
     with st.form(form):
         unit = unit_picker(t("field.unit"), f"{form}_unit", include_inactive=False, search_where=search)
         day = st.date_input(t("field.date"), audit["planned_start"] or clock.today(), format="DD/MM/YYYY")
-        chosen = st.multiselect(t("planning.unit_auditors"), list(names), format_func=names.get)
+        chosen = st.multiselect(t("planning.unit_auditors"), list(names), format_func=names.get,
+                                placeholder=t("common.choose_many"))
         reps = st.text_input(t("planning.auditee_reps"))
         if st.form_submit_button(t("planning.add_unit"), type="primary"):
             if unit is None:

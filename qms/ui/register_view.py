@@ -26,21 +26,23 @@ def _filters(me: dict) -> tuple[findings.RegisterFilter, str]:
     flt = findings.RegisterFilter(
         search=search,
         year=cols[0].selectbox(t("field.year"), [None, *years], key="reg_year",
-                               format_func=lambda y: everything if y is None else str(y)),
+                               format_func=lambda y: everything if y is None else str(y),
+                               placeholder=t("common.choose")),
         audit_id=cols[1].selectbox(t("field.audit"), [None, *audit_names], key="reg_audit",
-                                   format_func=lambda i: everything if i is None else audit_names[i]),
+                                   format_func=lambda i: everything if i is None else audit_names[i],
+                                   placeholder=t("common.choose")),
         unit_id=unit_picker(t("findings.unit_tree"), "reg_unit", none_label=everything, where=cols[2]),
         clause=cols[3].selectbox(t("findings.clause_filter"), [None, *clauses], key="reg_clause",
-                                 format_func=lambda c: everything if c is None else c),
+                                 format_func=lambda c: everything if c is None else c, placeholder=t("common.choose")),
     )
     cols = st.columns(4)
     flt.grade = cols[0].selectbox(t("field.grade"), [None, *[g.value for g in Grade]], format_func=labeler("grade"),
-                                  key="reg_grade")
+                                  key="reg_grade", placeholder=t("common.choose"))
     flt.status = cols[1].selectbox(t("field.status"), [None, *[x.value for x in FindingStatus]],
-                                   format_func=labeler("status"), key="reg_status")
+                                   format_func=labeler("status"), key="reg_status", placeholder=t("common.choose"))
     flt.owner = cols[2].text_input(t("findings.owner"), key="reg_owner")
     sort = cols[3].selectbox(t("findings.sort"), list(findings.SORTS), format_func=labeler("findings.sort_by"),
-                             key="reg_sort")
+                             key="reg_sort", placeholder=t("common.choose"))
     left, right, _ = st.columns([1, 1, 2])
     flt.overdue_only = left.toggle(t("findings.overdue_only"), key="reg_overdue")
     flt.recurring_only = right.toggle(t("findings.recurring_only"), key="reg_recurring")

@@ -189,7 +189,8 @@ def record(me: dict, review_id: int, editable: bool) -> None:
     if open_items:
         with st.form(f"decision_done_{review_id}"):
             names = {d["id"]: d["action"] for d in open_items}
-            chosen = st.selectbox(t("review.decision"), list(names), format_func=names.get)
+            chosen = st.selectbox(t("review.decision"), list(names), format_func=names.get,
+                                  placeholder=t("common.choose"))
             left, right = st.columns([1, 2])
             done = left.date_input(t("car.done"), clock.today(), format="DD/MM/YYYY")
             evidence = right.text_input(t("car.evidence"))

@@ -24,7 +24,8 @@ def tailoring_panel(me: dict, audit: dict) -> None:
         if target is not None:
             in_scope = st.multiselect(t("tailoring.in_scope"), list(titles), current["in_scope"],
                                       format_func=lambda c, names=titles: f"{c} {names[c]}",
-                                      filter_mode="contains")  # "7.5.1" must not match 7.1.5.1 first
+                                      filter_mode="contains",
+                                      placeholder=t("common.choose_many"))  # "7.5.1" must not match 7.1.5.1 first
         st.markdown(f"**{t('tailoring.not_applicable')}**")
         st.caption(t("tailoring.na_help"))
         if current["inherited"]:

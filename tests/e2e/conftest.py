@@ -217,3 +217,48 @@ def new_page(browser, server, width: int = 1280):
     p = context.new_page()
     p.set_default_timeout(45_000)
     return p
+
+
+# Streamlit's own English (its widgets' defaults) and the words an untranslated label of ours would show. A word
+# here found on a Vietnamese page is a leak; the check also compares every line with both catalogs.
+STREAMLIT_ENGLISH = ("Choose an option", "Choose options", "Upload", "per file", "Press Enter", "Drag and drop",
+                     "Browse files", "No results", "Show password", "Hide password", "Running...", "Clear all")
+_WORD = re.compile(r"[^\W\d_]+")
+# The demo's corrective actions name their owner by title, typed as a person would: data, not a label.
+DEMO_DATA = {"Trưởng đơn vị"}
+
+
+def _catalog_lines(lang: str) -> set[str]:
+    import tomllib
+
+    def walk(node) -> Iterator[str]:
+        for value in node.values():
+            if isinstance(value, dict):
+                yield from walk(value)
+            elif isinstance(value, str) and "{" not in value and len(_WORD.findall(value)) >= 1:
+                yield value.strip()
+    with open(ROOT / "qms" / "i18n" / f"{lang}.toml", "rb") as f:
+        return set(walk(tomllib.load(f)))
+
+
+def page_texts(page) -> list[str]:
+    """What a person reads on the page: its rendered lines and the placeholders of empty inputs."""
+    return page.evaluate("""() => {
+        const lines = document.body.innerText.split("\\n").map(s => s.trim()).filter(Boolean);
+        const holders = [...document.querySelectorAll("input[placeholder], textarea[placeholder]")]
+            .filter(e => !e.value && e.offsetParent !== null).map(e => e.placeholder.trim()).filter(Boolean);
+        return [...lines, ...holders];
+    }""")
+
+
+def other_language_lines(page, lang: str) -> list[str]:
+    """Lines of the page in the other language: a catalog line of the other language that this one does not
+    share, or (in Vietnamese) Streamlit's own English. The language switch names itself in its own language."""
+    other = "en" if lang == "vi" else "vi"
+    foreign = _catalog_lines(other) - _catalog_lines(lang) - {t(f"lang.{other}", other), t(f"lang.{other}", lang)}
+    foreign -= DEMO_DATA
+    found = []
+    for line in page_texts(page):
+        if line in foreign or (lang == "vi" and any(word in line for word in STREAMLIT_ENGLISH)):
+            found.append(line)
+    return found

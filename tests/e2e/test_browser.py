@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 
 from qms import demo
 from qms.ui.nav import visible_paths
-from tests.e2e.conftest import assert_no_exception, open_app, shot, sign_in, wait_for_app
+from tests.e2e.conftest import (assert_no_exception, open_app, other_language_lines, shot, sign_in,
+                                wait_for_app)
 
 pytestmark = pytest.mark.e2e
 ROLES = {username: [str(r) for r in roles] for username, _n, roles, _u in demo.PEOPLE[:5]}
@@ -28,14 +29,39 @@ def test_each_role_opens_every_page(page, username):
         page.locator("[data-testid=stSidebar]").get_by_text("English", exact=True).click()
         wait_for_app(page)
         expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    leaks = {}
     for path in visible_paths(ROLES[username]):
         open_app(page, url_of(path))
         expect(page.locator("[data-testid=stSidebar]")).to_be_visible()  # still signed in after the load
         assert_no_exception(page)
         shot(page, f"{username}_{url_of(path).strip('/') or 'home'}_{'en' if english else 'vi'}")
+        leaks[path] = other_language_lines(page, "en" if english else "vi")
     if english:  # leave the preference as it was
         page.locator("[data-testid=stSidebar]").get_by_text("Tiếng Việt", exact=True).click()
         wait_for_app(page)
+    assert {path: lines for path, lines in leaks.items() if lines} == {}
+
+
+def test_streamlit_own_texts_are_in_the_users_language(page):
+    """Widget texts that only show once a person starts: an uploader, an empty picker, a form being typed in."""
+    sign_in(page, "admin")
+    leaks = {}
+    open_app(page, "/admin_settings")
+    leaks["settings"] = other_language_lines(page, "vi")
+    open_app(page, "/programme")
+    page.get_by_role("tab", name="Thêm cuộc đánh giá").click()
+    page.get_by_label("Tiêu đề").fill("Đánh giá đột xuất")
+    page.wait_for_timeout(300)
+    leaks["new audit form"] = other_language_lines(page, "vi")
+    open_app(page, "/checklists")
+    page.get_by_role("tab", name="Nhập").click()
+    page.wait_for_timeout(300)
+    leaks["checklist import"] = other_language_lines(page, "vi")
+    button = page.locator("[data-testid='stFileUploaderDropzone'] button > div").first
+    assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"Chọn tệp"'
+    open_app(page, "/findings")
+    leaks["register"] = other_language_lines(page, "vi")
+    assert {where: lines for where, lines in leaks.items() if lines} == {}
 
 
 def test_reload_keeps_the_session_and_sign_out_ends_it(page):
