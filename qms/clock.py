@@ -27,21 +27,6 @@ def local(value: datetime) -> datetime:
     return value.astimezone(ZONE)
 
 
-def format_date(value: date | datetime | None, lang: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = local(value).date()
-    return value.strftime("%d/%m/%Y") if lang == "vi" else value.strftime("%Y-%m-%d")
-
-
-def format_datetime(value: datetime | None, lang: str) -> str:
-    if value is None:
-        return ""
-    value = local(value)
-    return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
-
-
 def require_within(value: date, earliest: date | None, latest: date | None, *, field: str) -> None:
     """Refuse a date outside [earliest, latest] (a typo such as 1900 or 2999) with a message giving both ends."""
     from qms.errors import ValidationError

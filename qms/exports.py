@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from qms import audits, clock, spreadsheets
+from qms import audits, formats, spreadsheets
 from qms.i18n import t
 
 
@@ -18,7 +18,7 @@ def findings_workbook(rows: list[dict], lang: str) -> bytes:
                                    "findings.recurring")]
     spreadsheets.write_table(ws, header, [
         [r["code"] or "", r["audit"], r["unit"], r["clause"], t(f"grade.{r['grade']}", lang),
-         t(f"status.{r['status']}", lang), r["statement"], clock.format_date(r["due"], lang),
+         t(f"status.{r['status']}", lang), r["statement"], formats.day(r["due"], lang),
          "x" if r["overdue"] else "", "x" if r["recurring"] else ""] for r in rows],
         [16, 16, 36, 9, 22, 22, 70, 12, 9, 9])
     return spreadsheets.to_bytes(wb)
@@ -52,8 +52,8 @@ def programme_workbook(plan: dict, units_by_audit: dict[int, list[dict]], lang: 
     for a in plan["audits"]:
         for u in units_by_audit.get(a["id"]) or [{"code": "", "name": "", "date": None}]:
             rows.append([a["code"], a["title"], t(f"audit_status.{a['status']}", lang),
-                         clock.format_date(a["planned_start"], lang), clock.format_date(a["planned_end"], lang),
+                         formats.day(a["planned_start"], lang), formats.day(a["planned_end"], lang),
                          a["lead"] or "", a["checklist"], f"{u['code']} – {u['name']}" if u["code"] else "",
-                         clock.format_date(u["date"], lang)])
+                         formats.day(u["date"], lang)])
     spreadsheets.write_table(ws, header, rows, [16, 40, 18, 12, 12, 22, 28, 44, 12])
     return spreadsheets.to_bytes(wb)

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, select
 
-from qms import clock, config, permissions
+from qms import config, formats, permissions
 from qms.findings import overdue_ids
 from qms.i18n import t
 from qms.models import (ActionItem, AuditUnit, CorrectiveAction, Finding, FindingStatus, Grade, Role, Unit, User,
@@ -47,7 +47,7 @@ def _people(session: Session, role: str) -> list[User]:
 
 def _line(finding: Finding, unit: str, what: str, due: date | None, today: date, lang: str) -> str:
     late = f" – {t('field.overdue', lang).upper()}" if due and due < today else ""
-    return f"{finding.code} · {unit} · {t(what, lang)} · {t('field.due', lang)} {clock.format_date(due, lang)}{late}"
+    return f"{finding.code} · {unit} · {t(what, lang)} · {t('field.due', lang)} {formats.day(due, lang)}{late}"
 
 
 def collect(session: Session, today: date) -> dict[str, dict]:

@@ -30,8 +30,12 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 def t(key: str, lang: str, /, **params: object) -> str:
-    """The text for `key` in `lang`; a missing key shows itself rather than crash a screen."""
-    text = catalog(lang if lang in LANGUAGES else "vi").get(key)
+    """The text for `key` in `lang`; a missing key shows itself rather than crash a screen. A count of one (`n`,
+    else `total`) takes the key's `_one` form where the catalog has it ("1 finding", not "1 findings")."""
+    table = catalog(lang if lang in LANGUAGES else "vi")
+    if params.get("n", params.get("total")) == 1 and f"{key}_one" in table:
+        key = f"{key}_one"
+    text = table.get(key)
     if text is None:
         return key
     return text.format(**params) if params else text
@@ -48,9 +52,9 @@ def message(error: Exception, lang: str) -> str:
 def error_params(error: Exception, lang: str) -> dict:
     """A refusal's parameters, with the column it names (params["field"] = "table.column") in words and dates
     written the language's way."""
-    from qms.clock import format_date
+    from qms.formats import day
 
-    params = {k: format_date(v, lang) if isinstance(v, date) else v for k, v in getattr(error, "params", {}).items()}
+    params = {k: day(v, lang) if isinstance(v, date) else v for k, v in getattr(error, "params", {}).items()}
     if isinstance(params.get("field"), str):
         params["field"] = column_name(params["field"], lang)
     return params
@@ -73,8 +77,20 @@ def history_field(field: str, lang: str) -> str:
     return field if text == key else text
 
 
-def history_value(field: str, value: str | None, lang: str) -> str:
-    """Status and grade codes in words; every other value as it was written."""
-    if value and field in ("status", "grade"):
-        return t(f"{field}.{value}", lang)
-    return value or ""
+# Which catalog table names a coded value, by the entity that was changed and its field.
+_CODED = {("finding", "status"): "status", ("audit", "status"): "audit_status", ("actionitem", "status"): "item_status",
+          ("finding", "grade"): "grade", ("correctiveaction", "cause_category"): "cause"}
+
+
+def history_value(field: str, value: str | None, lang: str, entity: str = "finding") -> str:
+    """A change-log value in words: a status, grade or cause by its name, dates written the language's way, every
+    other value as it was written."""
+    from qms.formats import days_in
+
+    if not value:
+        return ""
+    table = _CODED.get((entity, field))
+    if table is not None:
+        text = t(f"{table}.{value}", lang)
+        return value if text == f"{table}.{value}" else text
+    return days_in(value, lang)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qms import clock
+from qms import formats
 from qms.i18n import t
 from qms.reports.pdf import Document
 
@@ -19,7 +19,7 @@ def build(plan: dict, lang: str) -> bytes:
     doc.ln(3)
     doc.field(tr("planning.scope"), plan["scope"])
     doc.field(tr("planning.criteria"), plan["criteria"])
-    doc.field(tr("report.dates"), f"{clock.format_date(plan['start'], lang)} – {clock.format_date(plan['end'], lang)}")
+    doc.field(tr("report.dates"), f"{formats.day(plan['start'], lang)} – {formats.day(plan['end'], lang)}")
     doc.field(tr("field.checklist"), plan["checklist"])
     doc.field(tr("field.lead"), plan["lead"])
     doc.field(tr("planning.team"), ", ".join(plan["team"]))
@@ -32,7 +32,7 @@ def build(plan: dict, lang: str) -> bytes:
     doc.section(tr("report.timetable"))
     doc.grid([tr("field.date"), tr("field.unit"), tr("planning.unit_auditors"), tr("planning.auditee_reps"),
               tr("report.clauses")],
-             [[clock.format_date(u["date"], lang), u["unit"], ", ".join(u["auditors"]), u["auditee_reps"],
+             [[formats.day(u["date"], lang), u["unit"], ", ".join(u["auditors"]), u["auditee_reps"],
                u["clauses"]] for u in sorted(plan["units"], key=lambda u: (u["date"] is None, u["date"], u["unit"]))],
              [22, 50, 38, 34, 30])
     doc.section(tr("report.meetings"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from qms import charts, clock
+from qms import charts, clock, formats
 from qms.i18n import t
 from qms.reports import chart_images
 from qms.reports.pdf import Document, administrative_header, recipients
@@ -30,14 +30,14 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
     doc.section("1. " + tr("report.general"))
     doc.field(tr("planning.scope"), report["scope"])
     doc.field(tr("planning.criteria"), report["criteria"])
-    doc.field(tr("report.dates"), f"{clock.format_date(report['start'], lang)} – {clock.format_date(report['end'], lang)}")
+    doc.field(tr("report.dates"), f"{formats.day(report['start'], lang)} – {formats.day(report['end'], lang)}")
     doc.field(tr("field.lead"), report["lead"])
     doc.field(tr("planning.team"), ", ".join(report["team"]))
     doc.field(tr("field.checklist"), report["checklist"])
     step(0.2)
     doc.section("2. " + tr("report.units_result"))
     doc.grid([tr("field.unit"), tr("dashboard.answers"), tr("dashboard.rate"), tr("result.not_audited")],
-             [[u["unit"], str(u["answered"]), "—" if u["rate"] is None else f"{u['rate']}%", str(u["not_audited"])]
+             [[u["unit"], str(u["answered"]), formats.percent(u["rate"], lang), str(u["not_audited"])]
               for u in report["units_result"]], [80, 30, 34, 30])
     skipped = [u for u in report["units_result"] if u["not_audited"]]
     if skipped:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qms import clock
+from qms import formats
 from qms.i18n import history_field, history_value, t
 from qms.reports.pdf import Document
 
@@ -21,7 +21,7 @@ def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: st
         return t(key, lang, **params)
 
     def day(value) -> str:
-        return clock.format_date(value, lang)
+        return formats.day(value, lang)
 
     doc = Document(lang, agency, f"{tr('car.title')} {finding['code']}")
     doc.heading(tr("car.title").upper())
@@ -63,8 +63,9 @@ def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: st
     doc.field(tr("car.reopened"), str(action.get("reopen_count", 0)))
     doc.section("6. " + tr("car.history"))
     doc.grid([tr("car.when"), tr("car.who"), tr("car.what"), tr("car.from"), tr("car.to")],
-             [[clock.format_datetime(h["at"], lang), h["who"], history_field(h["field"], lang),
-               history_value(h["field"], h["old"], lang), history_value(h["field"], h["new"], lang)]
+             [[formats.moment(h["at"], lang), h["who"], history_field(h["field"], lang),
+               history_value(h["field"], h["old"], lang, h["entity"]),
+               history_value(h["field"], h["new"], lang, h["entity"])]
               for h in history], [30, 34, 30, 40, 40])
     doc.signatures([(tr("car.unit_head"), ""), (tr("car.iso_rep"), "")])
     return doc.bytes()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qms import charts, clock
+from qms import charts, formats
 from qms.i18n import t
 from qms.reports import chart_images
 from qms.reports.pdf import Document, administrative_header, recipients
@@ -19,7 +19,7 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
         administrative_header(doc, head["parent"], tr("report.number", number=f"…/BB-{head['symbol']}"),
                               head["place"], review["held_on"], lang)
     doc.heading(tr("report.review_title").upper())
-    doc.field(tr("field.date"), clock.format_date(review["held_on"], lang))
+    doc.field(tr("field.date"), formats.day(review["held_on"], lang))
     doc.field(tr("review.chair"), review["chair"])
     doc.field(tr("review.attendees"), review["attendees"])
     for n, name in enumerate(pack["sections"], start=1):
@@ -28,7 +28,7 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
         if name == "previous_actions":
             rows = live["previous_actions"]
             doc.grid([tr("car.action"), tr("car.owner"), tr("field.due"), tr("field.status")],
-                     [[r["action"], r["owner_name"], clock.format_date(r["due_date"], lang),
+                     [[r["action"], r["owner_name"], formats.day(r["due_date"], lang),
                        tr("review.done") if r["done_date"] else (tr("field.overdue") if r["overdue"]
                                                                   else tr("review.open_state"))]
                       for r in rows] or [["—", "", "", ""]], [80, 40, 24, 30])
@@ -53,13 +53,13 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
             doc.field(tr("dashboard.coverage", year=cov["year"]), f"{cov['planned']}/{cov['active']}")
             if live["conformity"]:
                 doc.grid([tr("field.audit"), tr("field.unit"), tr("dashboard.rate")],
-                         [[c["audit"], c["unit"], f"{c['rate']}%"] for c in live["conformity"]], [40, 100, 34])
+                         [[c["audit"], c["unit"], formats.percent(c["rate"], lang)] for c in live["conformity"]], [40, 100, 34])
             if review["inputs"].get("monitoring"):
                 doc.paragraph(review["inputs"]["monitoring"])
         elif name == "decisions":
             doc.paragraph(review["outputs"] or "—")
             doc.grid([tr("car.action"), tr("car.owner"), tr("field.due")],
-                     [[d["action"], d["owner_name"], clock.format_date(d["due_date"], lang)]
+                     [[d["action"], d["owner_name"], formats.day(d["due_date"], lang)]
                       for d in pack["decisions"]] or [["—", "", ""]], [100, 44, 30])
         else:
             doc.paragraph(review["inputs"].get(name) or tr("review.not_entered"))

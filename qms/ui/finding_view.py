@@ -248,8 +248,8 @@ def finding_page(me: dict, finding_id: int) -> None:
     else:
         st.dataframe([{t("car.when"): datetime_text(h["at"]), t("car.who"): h["who"],
                        t("car.what"): history_field(h["field"], lang()),
-                       t("car.from"): history_value(h["field"], h["old"], lang()),
-                       t("car.to"): history_value(h["field"], h["new"], lang())} for h in history],
+                       t("car.from"): history_value(h["field"], h["old"], lang(), h["entity"]),
+                       t("car.to"): history_value(h["field"], h["new"], lang(), h["entity"])} for h in history],
                      hide_index=True, width="stretch")
     if finding["code"]:
         download(t("car.download"), later(car.for_finding, me["id"], finding_id, lang()),

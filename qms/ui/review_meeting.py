@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qms import charts, clock, db, report_data, reviews
+from qms import charts, clock, db, formats, report_data, reviews
 from qms.reports import review_pack
 from qms.ui.report_buttons import pdf_button
 from qms.ui import session
@@ -50,7 +50,8 @@ def _section(name: str, review: dict, live: dict, count: str) -> None:
                      "review": date_text(r["review_date"]), "due": date_text(r["due_date"])}
                 for r in live["previous_actions"]]
         done = sum(1 for r in rows if r["done_date"])
-        st.metric(t("review.done_of", done=done, total=len(rows)), f"{round(100 * done / len(rows)) if rows else 0}%")
+        st.metric(t("review.done_of", done=done, total=len(rows)),
+                  formats.percent(round(100 * done / len(rows)) if rows else 0, lang()))
         _table(rows, {"review": t("review.meeting_of"), "action": t("car.action"), "owner_name": t("car.owner"),
                       "due": t("field.due"), "state": t("field.status")})
     elif name == "nonconformities":

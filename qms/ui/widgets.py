@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from qms import clock, db, logs
+from qms import db, formats, logs
 from qms import settings as org_settings
 from qms.errors import QMSError
 from qms.i18n import t as lookup
@@ -123,11 +123,11 @@ def labeler(prefix: str, none_key: str = "common.all") -> Callable[[Any], str]:
 
 
 def date_text(value) -> str:
-    return clock.format_date(value, lang())
+    return formats.day(value, lang())
 
 
 def datetime_text(value) -> str:
-    return clock.format_datetime(value, lang())
+    return formats.moment(value, lang())
 
 
 def empty(key: str) -> None:
