@@ -278,3 +278,8 @@ def next_steps(session: Session, actor_id: int, finding_id: int) -> list[str]:
         if finding.status == S.issued and not nonconformity:
             steps.append("close")
     return steps
+
+
+def item_overdue(item: dict, today: date) -> bool:
+    """An action (of a plan or a review's decision) not done by its due day: the one rule every list uses."""
+    return item["done_date"] is None and item["due_date"] is not None and item["due_date"] < today

@@ -228,7 +228,8 @@ def detail(session: Session, actor_id: int | None, finding_id: int) -> dict:
         "audit": audit.code, "audit_title": audit.title, "unit": unit.name, "unit_code": unit.code,
         "question": item.model_dump(exclude={"search_text"}) if item else None,
         "answer": answer.model_dump() if answer else None,
-        "recurring_of": {"id": earlier.id, "code": earlier.code} if earlier else None}
+        "recurring_of": {"id": earlier.id, "code": earlier.code} if earlier else None,
+        "overdue": is_overdue(f.overdue_from, clock.today())}
 
 
 GRADE_OF_RESULT = {Result.nc_major: Grade.major, Result.nc_minor: Grade.minor,

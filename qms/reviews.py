@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from qms import changelog, clock, metrics, scope, snapshots
+from qms import actions, changelog, clock, metrics, scope, snapshots
 from qms.errors import NotFound, ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, ManagementReview)
 from qms.permissions import require
@@ -108,8 +108,7 @@ def complete_decision(session: Session, actor_id: int, action_item_id: int, done
 
 def decisions(session: Session, review_id: int, today: date) -> list[dict]:
     rows = session.exec(select(ActionItem).where(ActionItem.review_id == review_id).order_by(ActionItem.id)).all()
-    return [r.model_dump() | {"overdue": r.done_date is None and r.due_date is not None and r.due_date < today}
-            for r in rows]
+    return [r.model_dump() | {"overdue": actions.item_overdue(r.model_dump(), today)} for r in rows]
 
 
 def previous_actions(session: Session, review: dict, today: date) -> list[dict]:
@@ -120,8 +119,7 @@ def previous_actions(session: Session, review: dict, today: date) -> list[dict]:
     rows = session.exec(select(ActionItem, ManagementReview.held_on)
                         .join(ManagementReview, ManagementReview.id == ActionItem.review_id)
                         .where(ActionItem.review_id.in_(earlier)).order_by(ManagementReview.held_on, ActionItem.id)).all()
-    return [item.model_dump() | {"review_date": held,
-                                 "overdue": item.done_date is None and item.due_date is not None and item.due_date < today}
+    return [item.model_dump() | {"review_date": held, "overdue": actions.item_overdue(item.model_dump(), today)}
             for item, held in rows]
 
 

@@ -196,9 +196,8 @@ def finding_page(me: dict, finding_id: int) -> None:
     st.header(f"{md_escape(finding['code'] or t('finding.draft_code'))} · {label('grade', finding['grade'])}")
     if finding["shown_version"] != finding["version"]:
         st.warning(t("error.finding_changed"), icon=":material/sync_problem:")
-    overdue = finding["status"] == "issued" and finding["plan_due"] and finding["plan_due"] < clock.today()
     st.markdown(f"**{t('field.status')}:** {label('status', finding['status'])}"
-                + (f" · :red[{t('field.overdue')}]" if overdue else ""))
+                + (f" · :red[{t('field.overdue')}]" if finding["overdue"] else ""))
     if finding["recurring_of"]:
         st.warning(t("finding.recurring", code=md_escape(finding["recurring_of"]["code"] or "")),
                    icon=":material/replay:")

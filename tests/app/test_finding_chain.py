@@ -82,3 +82,22 @@ def test_issued_to_closed_through_every_role(writable_demo_url):
     with Session(db.get_engine(writable_demo_url)) as s:
         assert s.get(Finding, fid).status == "closed"
         assert actions.chain(s, None, fid)["action"]["reopen_count"] == 1
+
+
+def test_a_finding_overdue_by_its_actions_says_so_on_its_page_as_in_the_register(demo_url):
+    """The page used its own rule (an issued finding past its plan day) and missed a finding whose accepted
+    actions are late, which the register and My work marked overdue."""
+    from qms import clock, findings
+    from qms.i18n import t
+    with Session(db.get_engine(demo_url)) as s:
+        late = s.exec(select(Finding).where(Finding.status == "plan_accepted", Finding.overdue_from < clock.today())
+                      .order_by(Finding.id)).first()
+        on_time = s.exec(select(Finding).where(Finding.status != "draft", (Finding.overdue_from >= clock.today())
+                                               | Finding.overdue_from.is_(None)).order_by(Finding.id)).first()
+        listed = {row["id"]: row["overdue"] for row in findings.rows_for(s, [late.id, on_time.id], clock.today())}
+    assert late is not None and on_time is not None and listed[late.id] and not listed[on_time.id]
+    for finding, overdue in ((late, True), (on_time, False)):
+        at = open_finding("isorep", finding.id)
+        no_errors(at)
+        status_line = next(m.value for m in at.markdown if m.value.startswith(f"**{t('field.status', 'vi')}:**"))
+        assert (t("field.overdue", "vi") in status_line) is overdue, status_line
