@@ -14,7 +14,7 @@ from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import unit_picker
-from qms.ui.widgets import attempt, download, flash, form_key, reset_form
+from qms.ui.widgets import attempt, date_text, download, flash, form_key, reset_form
 
 
 def new_programme(me: dict, years: list[int]) -> None:
@@ -105,7 +105,8 @@ def audit_units(me: dict, audit: dict) -> None:
         team = set(planning.team(s, audit["id"]))
         people = [p for p in planning.auditors(s) if p["id"] in team]
     if planned:
-        st.dataframe([{t("field.unit"): f"{u['code']} – {u['name']}", t("field.date"): u["date"]} for u in planned],
+        st.dataframe([{t("field.unit"): f"{u['code']} – {u['name']}", t("field.date"): date_text(u["date"])}
+                      for u in planned],
                      hide_index=True, width="stretch")
         if audit["units"] > len(planned):
             st.caption(t("planning.units_shown", shown=len(planned), total=int(audit["units"])))

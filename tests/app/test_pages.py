@@ -1,4 +1,8 @@
-"""Every page renders without an exception for every demo role, in both languages."""
+"""Every page renders without an exception for every demo role, in both languages, and its tables write dates
+the language's way."""
+
+import re
+from datetime import date
 
 import pytest
 
@@ -15,10 +19,26 @@ def test_every_page_renders_for_each_role(demo_url, username):
     no_errors(at)
     assert at.session_state["user"]["username"] == username
     assert at.title[0].value == "Việc của tôi"
+    raw = {}
     for path in visible_paths([str(r) for r in ROLES[username]]):
         at.switch_page(path).run()
         no_errors(at)
         assert at.title, path
+        raw[path] = raw_dates(at)
+    assert {path: cells for path, cells in raw.items() if cells} == {}
+
+
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def raw_dates(at) -> list[str]:
+    """Table cells holding a date object (a table prints it as 2026-11-21) or an ISO date, in a Vietnamese page."""
+    found = []
+    for table in at.dataframe:
+        for value in table.value.to_numpy().ravel():
+            if isinstance(value, date) or (isinstance(value, str) and ISO_DAY.search(value)):
+                found.append(str(value))
+    return found[:3]
 
 
 def test_pages_in_english(demo_url):
