@@ -70,21 +70,32 @@ def pareto(rows: list[dict], clause_title: str, count_title: str, share_title: s
 
 
 def monthly_lines(rows: list[dict], month_title: str, count_title: str, labels: dict[str, str]) -> alt.Chart:
-    """Opened and closed per month, one line each (labels: series name → legend text)."""
-    data = _frame(rows, ["month", "opened", "closed"]).melt("month", var_name="series", value_name="count")
+    """Opened and closed per month, one line each (labels: series name → legend text). Every month between the
+    first and the last is drawn, a month without findings at zero: a line jumping from October to January would
+    read as two months of the same figures."""
+    data = _frame(rows, ["month", "opened", "closed"])
+    if len(data):
+        months = pd.period_range(min(data["month"]), max(data["month"]), freq="M").strftime("%Y-%m")
+        data = data.set_index("month").reindex(months, fill_value=0).rename_axis("month").reset_index()
+    data = data.melt("month", var_name="series", value_name="count")
     data["series"] = data["series"].map(labels)
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("month:O", title=month_title), y=alt.Y("count:Q", title=count_title),
-        color=alt.Color("series:N", title=None), tooltip=["month", "series", "count"],
+        x=alt.X("month:T", title=month_title, timeUnit="yearmonth",
+                axis=alt.Axis(format="%m/%Y", tickCount={"interval": "month", "step": 1}, labelAngle=-45)),
+        y=alt.Y("count:Q", title=count_title, axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", format="%m/%Y", title=month_title), "series", "count"],
     ).properties(height=HEIGHT)
 
 
 def conformity(rows: list[dict], unit_title: str, rate_title: str) -> alt.Chart:
-    """Conformity rate per unit and audit, in percent."""
+    """Conformity rate per unit, one bar per audit side by side (rates do not add up), on a 0–100 scale."""
     data = _frame(rows, ["audit", "unit", "rate", "answers"])
+    bands = max(1, len(data))
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("unit:N", title=unit_title, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
-        x=alt.X("rate:Q", title=rate_title,
-                                                               scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("audit:N", title=None), tooltip=["audit", "unit", "rate", "answers"],
-    ).properties(height=max(HEIGHT // 2, 24 * len(rows)))
+        yOffset=alt.YOffset("audit:N"),
+        x=alt.X("rate:Q", title=rate_title, stack=None, scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("audit:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["audit", "unit", "rate", "answers"],
+    ).properties(height=max(HEIGHT // 2, 20 * bands))

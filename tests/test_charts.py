@@ -29,3 +29,28 @@ def test_monthly_lines_show_both_series_with_translated_names():
 
 def test_empty_data_still_builds():
     assert charts.columns([], "age", "count", "Tuổi", "Số lượng").to_dict()["mark"]["type"] == "bar"
+
+
+def _values(spec: dict) -> list[dict]:
+    return spec["datasets"][next(iter(spec["datasets"]))]
+
+
+def test_monthly_lines_show_every_month_on_a_time_axis():
+    """Seen: 2025-10 joined straight to 2026-01, as if November and December had the same figures."""
+    rows = [{"month": "2025-10", "opened": 3, "closed": 1}, {"month": "2026-01", "opened": 2, "closed": 4}]
+    spec = charts.monthly_lines(rows, "Tháng", "Số lượng", {"opened": "Mở", "closed": "Đóng"}).to_dict()
+    values = _values(spec)
+    assert sorted({v["month"][:7] for v in values}) == ["2025-10", "2025-11", "2025-12", "2026-01"]
+    assert {v["count"] for v in values if v["month"][:7] in ("2025-11", "2025-12")} == {0}
+    assert spec["encoding"]["x"]["type"] == "temporal"
+
+
+def test_conformity_bars_are_side_by_side_within_the_scale_and_the_legend_below():
+    """Seen: two audits' percentages stacked to 170 %, past the 0–100 scale, under the legend."""
+    rows = [{"audit": "ĐGNB-2025-01", "unit": "Sở Nội vụ", "rate": 85.0, "answers": 160},
+            {"audit": "ĐGNB-2026-01", "unit": "Sở Nội vụ", "rate": 85.0, "answers": 150}]
+    spec = charts.conformity(rows, "Đơn vị", "Tỷ lệ phù hợp (%)").to_dict()
+    encoding = spec["encoding"]
+    assert encoding["x"]["stack"] is None and encoding["x"]["scale"]["domain"] == [0, 100]
+    assert encoding["yOffset"]["field"] == "audit"
+    assert encoding["color"]["legend"]["orient"] == "bottom"
