@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from qms import actions, changelog, clock, metrics, scope, snapshots
+from qms import actions, changelog, clock, metrics, scope, snapshots, text
 from qms.errors import NotFound, ValidationError
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, Finding, FindingStatus, ManagementReview)
 from qms.permissions import require
@@ -85,6 +85,10 @@ def add_decision(session: Session, actor_id: int, review_id: int, action: str, o
         raise ValidationError("error.decision_required")
     if not owner_name or due_date is None:
         raise ValidationError("error.decision_owner_due")
+    same = text.fold(" ".join(action.split()))
+    if any(text.fold(" ".join(row.split())) == same for row in session.exec(
+            select(ActionItem.action).where(ActionItem.review_id == review_id)).all()):
+        raise ValidationError("error.decision_duplicate")
     item = ActionItem(review_id=review_id, action=action, owner_name=owner_name, due_date=due_date, status="open")
     session.add(item)
     session.flush()

@@ -41,3 +41,16 @@ def test_only_the_iso_rep_records_and_leaders_read(session, org):
     with pytest.raises(ValidationError):
         reviews.save_record(session, org["rep"], review, clock.today(), " ", "", {}, "")
     assert reviews.decisions(session, review, clock.today() + timedelta(days=1)) == []
+
+
+def test_a_decision_recorded_twice_is_refused(session, org):
+    """Seen: the same decision accepted silently a second time (a double click, or typed again with other case)."""
+    review = reviews.create(session, org["rep"], clock.today(), "Chủ tịch")
+    reviews.add_decision(session, org["rep"], review, "Tăng cường tập huấn ISO", "Thư ký ISO", clock.today())
+    with pytest.raises(ValidationError) as err:
+        reviews.add_decision(session, org["rep"], review, "  tăng cường  tập huấn iso ", "Văn phòng",
+                             clock.today() + timedelta(days=30))
+    assert err.value.key == "error.decision_duplicate"
+    assert [d["action"] for d in reviews.decisions(session, review, clock.today())] == ["Tăng cường tập huấn ISO"]
+    other = reviews.create(session, org["rep"], clock.today() - timedelta(days=1), "Chủ tịch")
+    reviews.add_decision(session, org["rep"], other, "Tăng cường tập huấn ISO", "Thư ký ISO", clock.today())
