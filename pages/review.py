@@ -7,7 +7,7 @@ from qms.models import Role
 from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.review_meeting import meeting, record
-from qms.ui.widgets import attempt, date_text, empty, flash, label, show_flash
+from qms.ui.widgets import attempt, date_text, distinct, empty, flash, label, show_flash
 
 me = session.require_user()
 show_flash()
@@ -42,7 +42,7 @@ st.dataframe([{t("field.date"): date_text(r["held_on"]), t("review.chair"): r["c
 by_id = {r["id"]: r for r in rows}
 if chosen not in by_id:
     chosen = rows[0]["id"]
-names = {i: f"{date_text(r['held_on'])} – {r['chair']}" for i, r in by_id.items()}  # formatted in this run's language
+names = distinct({i: f"{date_text(r['held_on'])} – {r['chair']}" for i, r in by_id.items()})  # formatted in this run's language
 chosen = st.selectbox(t("review.pick"), list(by_id), index=list(by_id).index(chosen), key="review_pick",
                       format_func=lambda i: names.get(i, str(i)), placeholder=t("common.choose"))
 st.session_state["review_id"] = chosen

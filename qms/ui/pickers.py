@@ -18,6 +18,7 @@ from sqlmodel import Session
 from qms import audits, db, units
 from qms.ui import session
 from qms.ui.i18n import t
+from qms.ui.widgets import distinct
 
 # (session, typed text, how many) -> {id: label}, in display order; and (session, ids) -> {id: label}
 Finder = Callable[[Session, str, int], dict[int, str]]
@@ -35,6 +36,7 @@ def _options(key: str, chosen: list[int], find: Finder, label_of: Labeler, label
         many = bool(term) or len(found) > units.FIND_LIMIT
         names = dict(list(found.items())[:units.FIND_LIMIT])
         names |= label_of(s, [i for i in chosen if i not in names])
+    names = distinct(names)
     if many:
         where.text_input(t("units.find_for", field=label) if apart else label, key=find_key,
                          placeholder=t("units.search_hint"), help=t("units.find_help", n=units.FIND_LIMIT))

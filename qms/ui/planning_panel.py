@@ -14,7 +14,7 @@ from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import unit_picker
-from qms.ui.widgets import attempt, date_text, download, flash, form_key, reset_form
+from qms.ui.widgets import attempt, date_text, distinct, download, flash, form_key, reset_form
 
 
 def new_programme(me: dict, years: list[int]) -> None:
@@ -41,7 +41,7 @@ def new_audit(me: dict, year: int) -> None:
     with db.session_scope(session.engine()) as s:
         people = planning.auditors(s)
         versions = checklists.list_checklists(s)
-    names = {p["id"]: p["full_name"] for p in people}
+    names = distinct({p["id"]: p["full_name"] for p in people})
     version_names = {v["id"]: f"{v['title_' + lang()] or v['title_vi']} (v{v['version']})" for v in versions}
     with st.form(form_key("audit_new")):
         title = st.text_input(t("field.title"), t("planning.default_title", year=year))
@@ -110,7 +110,7 @@ def audit_units(me: dict, audit: dict) -> None:
                      hide_index=True, width="stretch")
         if audit["units"] > len(planned):
             st.caption(t("planning.units_shown", shown=len(planned), total=int(audit["units"])))
-    names = {p["id"]: p["full_name"] for p in people}
+    names = distinct({p["id"]: p["full_name"] for p in people})
     search, form = st.container(), form_key(f"plan_unit_{audit['id']}")
     with st.form(form):
         unit = unit_picker(t("field.unit"), f"{form}_unit", include_inactive=False, search_where=search)

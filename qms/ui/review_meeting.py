@@ -12,7 +12,7 @@ from qms.ui.report_buttons import pdf_button
 from qms.ui import session
 from qms.ui.background import count_in_background
 from qms.ui.i18n import lang, t
-from qms.ui.widgets import attempt, date_text, flash, label
+from qms.ui.widgets import attempt, date_text, distinct, flash, label
 
 # Larger type and no sidebar for a projector; our own CSS, no user text.
 PRESENTATION_CSS = """<style>
@@ -189,7 +189,7 @@ def record(me: dict, review_id: int, editable: bool) -> None:
     open_items = [d for d in items if not d["done_date"]]
     if open_items:
         with st.form(f"decision_done_{review_id}"):
-            names = {d["id"]: d["action"] for d in open_items}
+            names = distinct({d["id"]: d["action"] for d in open_items})
             chosen = st.selectbox(t("review.decision"), list(names), format_func=names.get,
                                   placeholder=t("common.choose"))
             left, right = st.columns([1, 2])

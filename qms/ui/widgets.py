@@ -122,6 +122,23 @@ def labeler(prefix: str, none_key: str = "common.all") -> Callable[[Any], str]:
     return fmt
 
 
+def distinct(names: dict[Any, str]) -> dict[Any, str]:
+    """Option labels made unique: Streamlit sends a pick back as its label and takes the first option with it, so
+    two meetings on one day with one chair, or two auditors with one name, sent the work to the other one. A
+    repeated label gets its rank among its equals: "Nguyễn Văn An (2)"."""
+    seen: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for label_ in names.values():
+        counts[label_] = counts.get(label_, 0) + 1
+    out = {}
+    for key, label_ in names.items():
+        if counts[label_] > 1:
+            seen[label_] = seen.get(label_, 0) + 1
+            label_ = f"{label_} ({seen[label_]})"
+        out[key] = label_
+    return out
+
+
 def date_text(value) -> str:
     return formats.day(value, lang())
 
