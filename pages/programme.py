@@ -33,6 +33,10 @@ st.text(plan["objectives"] or "—")
 names = [t("programme.audits"), t("planning.coverage")]
 if planner:
     names += [t("tailoring.title"), t("planning.new_audit"), t("planning.new_programme")]
+# Right after an audit is created it is the one chosen on the audits tab (its pickers come before the form).
+opened = st.session_state.pop("programme_opened", None)
+if opened:
+    st.session_state["plan_audit"] = st.session_state["tailor_audit"] = opened
 tabs = st.tabs(names)
 
 with tabs[0]:

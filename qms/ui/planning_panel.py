@@ -64,7 +64,9 @@ def new_audit(me: dict, year: int) -> None:
                                        team, scope, criteria)
             if ok:
                 reset_form("audit_new")
-                flash(t("planning.audit_created"))
+                # The page chooses it on the audits tab (its pickers were drawn already in this run).
+                st.session_state["programme_opened"] = audit_id
+                flash(t("planning.audit_created", tab=t("programme.audits")))
                 st.rerun()
 
 

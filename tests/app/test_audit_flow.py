@@ -69,7 +69,9 @@ def test_plan_run_and_issue(writable_demo_url):
     no_errors(at)
     with Session(db.get_engine(writable_demo_url)) as s:
         audit = s.exec(select(Audit).where(Audit.title == "Đánh giá TTHC đột xuất")).one()
-    by_label(at.selectbox, "Đơn vị của cuộc đánh giá").select(audit.id).run()
+    # The new audit is the one open, not the year's first (seen: the form emptied and nothing else changed).
+    assert by_label(at.selectbox, "Đơn vị của cuộc đánh giá").value == audit.id
+    assert by_label(at.text_input, "Tiêu đề").value != "Đánh giá TTHC đột xuất"
 
     def plan(unit_code, auditor):
         by_label(at.selectbox, "Đơn vị").select(unit_ids[unit_code])
