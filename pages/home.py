@@ -36,4 +36,5 @@ for kind, found in work.items():
                        t("home.progress"): f"{r['answered']}/{r['total']}"} for r in rows],
                      hide_index=True, width="stretch")
     else:
-        finding_table(rows)
+        finding_table(rows, key=f"home_{kind}")
+        st.caption(t("findings.click_hint"))

@@ -111,3 +111,17 @@ def test_plan_submitted_returned_and_accepted(browser, server):
     wait_for_app(rep)
     for p in (head, rep):
         p.context.close()
+
+
+def test_a_row_of_my_work_opens_its_finding(browser, server):
+    """Seen: My work's rows could not be clicked (three clicks and a search to open one's own finding)."""
+    head = new_page(browser, server)
+    sign_in(head, "auditee")
+    grid = head.locator("[data-testid='stDataFrame']").nth(0)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    head.mouse.click(box["x"] + 14, box["y"] + 52)  # the first row's selection cell
+    wait_for_app(head)
+    expect(head.get_by_role("button", name="Về sổ theo dõi")).to_be_visible()
+    assert "finding=" in head.url
+    assert_no_exception(head)
