@@ -75,10 +75,13 @@ m[1].metric(t("dashboard.overdue"), data["overdue"])
 m[2].metric(t("dashboard.coverage", year=cov["year"]), f"{cov['planned']}/{cov['active']}")
 m[3].metric(t("dashboard.audited_units"), cov["audited"])
 if st.button(t("dashboard.open_register"), icon=":material/open_in_new:", key="to_register"):
+    # Every filter the figures above were counted with, and nothing else: the register then lists what they count.
     for key in ("reg_search", "reg_year", "reg_audit", "reg_clause", "reg_status", "reg_owner", "reg_overdue",
-                "reg_recurring"):
+                "reg_recurring", "reg_issued"):
         st.session_state.pop(key, None)
-    st.session_state.update(reg_unit=unit_id, reg_grade=grade, reg_audit=audit_id)
+    st.session_state.update(reg_unit=unit_id, reg_grade=grade, reg_audit=audit_id, reg_open=True)
+    if start and end:
+        st.session_state["reg_issued"] = (start, end)
     st.switch_page("pages/findings.py")
 
 left, right = st.columns(2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, event, func, or_, update
 from sqlalchemy.orm import Session as OrmSession
@@ -31,6 +31,8 @@ def _fold_for_search(_mapper, _connection, finding: Finding) -> None:
 @dataclass
 class RegisterFilter:
     year: int | None = None
+    issued: tuple[date, date] | None = None  # the day the report issued it, both ends included (the dashboard's period)
+    open_only: bool = False  # issued and not yet closed, as the dashboard counts "open"
     audit_id: int | None = None
     unit_id: int | None = None  # with its sub-units
     clause: str | None = None  # a clause ("8.5.1", with its sub-clauses) or a group ("8")
@@ -40,6 +42,21 @@ class RegisterFilter:
     owner: str | None = None
     search: str | None = None
     recurring_only: bool = False
+
+
+# Findings a unit is still working on: issued, not yet closed (drafts are the auditors' own).
+OPEN = [FindingStatus.issued, FindingStatus.plan_submitted, FindingStatus.plan_accepted, FindingStatus.implemented,
+        FindingStatus.verified_effective]
+
+
+def issued_between(start: date | None, end: date | None) -> list:
+    """Conditions for findings issued from `start` to `end` (days in the agency's time zone, both included)."""
+    where = []
+    if start:
+        where.append(Finding.issued_at >= datetime.combine(start, time(), tzinfo=clock.ZONE))
+    if end:
+        where.append(Finding.issued_at < datetime.combine(end + timedelta(days=1), time(), tzinfo=clock.ZONE))
+    return where
 
 
 SORTS = {"newest": (Finding.id.desc(),), "code": (Finding.code, Finding.id), "due": (Finding.plan_due, Finding.id),
@@ -138,6 +155,10 @@ def _filtered(session: Session, actor_id: int, flt: RegisterFilter, today: date)
         where.append(Finding.grade == flt.grade)
     if flt.status:
         where.append(Finding.status == flt.status)
+    if flt.open_only:
+        where.append(Finding.status.in_(OPEN))
+    if flt.issued:
+        where.extend(issued_between(*flt.issued))
     if flt.overdue_only:
         where.append(Finding.overdue_from < today)
     if flt.recurring_only:

@@ -8,13 +8,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from qms import clock, scope, snapshots, standards, units
+from qms import clock, findings, scope, snapshots, standards, units
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, CorrectiveAction, Finding, FindingStatus,
                         Grade, Response, Result, Unit)
 from qms.permissions import require
 
-OPEN = [FindingStatus.issued, FindingStatus.plan_submitted, FindingStatus.plan_accepted, FindingStatus.implemented,
-        FindingStatus.verified_effective]
+OPEN = findings.OPEN
 NONCONFORMITY = [Grade.major, Grade.minor]
 AGE_BUCKETS = ("0-30", "31-60", "61-90", ">90")
 
@@ -33,10 +32,7 @@ def _findings(session: Session, actor_id: int, flt: DashFilter, *columns):
     require(session, actor_id, "dashboard:read")
     query = select(*columns).select_from(Finding).join(AuditUnit, AuditUnit.id == Finding.audit_unit_id) \
         .where(Finding.status != FindingStatus.draft)
-    if flt.start:
-        query = query.where(Finding.issued_at >= datetime.combine(flt.start, time(), tzinfo=clock.ZONE))
-    if flt.end:
-        query = query.where(Finding.issued_at < datetime.combine(flt.end + timedelta(days=1), time(), tzinfo=clock.ZONE))
+    query = query.where(*findings.issued_between(flt.start, flt.end))
     if flt.unit_id:
         query = query.where(AuditUnit.unit_id.in_(units.descendants(flt.unit_id)))
     if flt.audit_id:

@@ -43,9 +43,18 @@ def _filters(me: dict) -> tuple[findings.RegisterFilter, str]:
     flt.owner = cols[2].text_input(t("findings.owner"), key="reg_owner")
     sort = cols[3].selectbox(t("findings.sort"), list(findings.SORTS), format_func=labeler("findings.sort_by"),
                              key="reg_sort", placeholder=t("common.choose"))
-    left, right, _ = st.columns([1, 1, 2])
-    flt.overdue_only = left.toggle(t("findings.overdue_only"), key="reg_overdue")
+    left, middle, right, _ = st.columns([1, 1, 1, 1])
+    flt.open_only = left.toggle(t("findings.open_only"), key="reg_open")
+    flt.overdue_only = middle.toggle(t("findings.overdue_only"), key="reg_overdue")
     flt.recurring_only = right.toggle(t("findings.recurring_only"), key="reg_recurring")
+    issued = st.session_state.get("reg_issued")  # the dashboard's period, brought here by its button
+    if issued:
+        flt.issued = issued
+        note, clear = st.columns([3, 1])
+        note.caption(t("findings.issued_between", start=date_text(issued[0]), end=date_text(issued[1])))
+        if clear.button(t("findings.issued_clear"), key="reg_issued_clear", icon=":material/close:"):
+            st.session_state.pop("reg_issued", None)
+            st.rerun()
     return flt, sort
 
 
