@@ -21,20 +21,31 @@ right.markdown(f"**{t('field.units')}:** " + (md_escape(units) if units else t("
 with db.session_scope(session.engine()) as s:
     work = inbox.waiting_for(s, me["id"], clock.today())
 
+waiting = {kind: found for kind, found in work.items() if kind not in inbox.FOLLOWED}
+followed = {kind: found for kind, found in work.items() if kind in inbox.FOLLOWED}
+
+
+def lists(found_by_kind: dict) -> None:
+    for kind, found in found_by_kind.items():
+        rows = found["rows"]
+        st.subheader(f"{t(f'home.{kind}')} ({found['total']})")
+        if len(rows) < found["total"]:
+            st.caption(t("home.first_n", n=len(rows)))
+        if not rows:
+            empty("home.none")
+        elif kind == "answers":
+            st.dataframe([{t("field.audit"): r["audit"], t("field.unit"): r["unit"],
+                           t("field.date"): date_text(r["date"]), t("home.progress"): f"{r['answered']}/{r['total']}"}
+                          for r in rows], hide_index=True, width="stretch")
+        else:
+            finding_table(rows, key=f"home_{kind}")
+            st.caption(t("findings.click_hint"))
+
+
 st.header(t("home.waiting"))
-if not any(w["total"] for w in work.values()):
+if not any(w["total"] for w in waiting.values()):
     empty("home.nothing_waiting")
-for kind, found in work.items():
-    rows = found["rows"]
-    st.subheader(f"{t(f'home.{kind}')} ({found['total']})")
-    if len(rows) < found["total"]:
-        st.caption(t("home.first_n", n=len(rows)))
-    if not rows:
-        empty("home.none")
-    elif kind == "answers":
-        st.dataframe([{t("field.audit"): r["audit"], t("field.unit"): r["unit"], t("field.date"): date_text(r["date"]),
-                       t("home.progress"): f"{r['answered']}/{r['total']}"} for r in rows],
-                     hide_index=True, width="stretch")
-    else:
-        finding_table(rows, key=f"home_{kind}")
-        st.caption(t("findings.click_hint"))
+lists(waiting)
+if followed:
+    st.header(t("home.following"))
+    lists(followed)

@@ -14,7 +14,10 @@ from qms.permissions import roles_of
 
 LIMIT = 50
 # Every kind of waiting work, in the order the home screen shows them.
-KINDS = ("answers", "plans_to_submit", "actions_to_implement", "plans_to_accept", "verifications_due", "overdue")
+KINDS = ("answers", "plans_to_submit", "actions_to_implement", "plans_to_accept", "verifications_due", "overdue",
+         "overdue_followed")
+# Lists a user follows without a step of their own to take in them (leadership): shown apart from their work.
+FOLLOWED = ("overdue_followed",)
 
 
 def _finding_rows(session: Session, unit_ids: set[int] | None, condition, today: date, due=Finding.plan_due) -> dict:
@@ -70,7 +73,9 @@ def waiting_for(session: Session, user_id: int, today: date) -> dict[str, dict]:
         out["plans_to_accept"] = _finding_rows(session, None, Finding.status == FindingStatus.plan_submitted, today)
         out["verifications_due"] = _finding_rows(session, None, Finding.status == FindingStatus.implemented, today)
     if roles & {Role.iso_rep, Role.auditee, Role.viewer, Role.admin}:
-        out["overdue"] = overdue(session, scope.visible_unit_ids(session, user_id), today)
+        acts = any(permissions.reaches(session, user_id, step) for step in ("findings:respond", "findings:review"))
+        out["overdue" if acts else "overdue_followed"] = overdue(session, scope.visible_unit_ids(session, user_id),
+                                                                  today)
     return out
 
 

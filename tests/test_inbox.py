@@ -18,6 +18,10 @@ def test_each_role_gets_its_own_lists(session):
         "plans_to_accept", "verifications_due", "overdue"}
     auditee = inbox.waiting_for(session, _user(session, "auditee"), today)
     assert set(auditee) == {"plans_to_submit", "actions_to_implement", "overdue"}
+    # Seen: leadership's "waiting for me" listed 78 overdue findings they have no step to take in; they follow them.
+    viewer = inbox.waiting_for(session, _user(session, "viewer"), today)
+    assert set(viewer) == {"overdue_followed"} and set(viewer) <= set(inbox.FOLLOWED)
+    assert viewer["overdue_followed"]["total"] > 0
 
 
 def test_auditee_sees_only_own_units_and_sub_units(session):
