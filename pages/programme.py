@@ -6,7 +6,8 @@ from qms import audits, clock, db, exports
 from qms.models import Role
 from qms.ui import session
 from qms.ui.i18n import lang, t
-from qms.ui.planning_panel import audit_report_pdf, audit_units, coverage_grid, new_audit, new_programme, plan_pdf, reopen_form
+from qms.ui.planning_panel import (audit_report_pdf, audit_units, coverage_grid, new_audit, new_programme, plan_pdf,
+                                   planned_units, reopen_form)
 from qms.ui.tailoring_panel import tailoring_panel
 from qms.ui.widgets import date_text, download, empty, label, later, show_flash
 
@@ -59,6 +60,8 @@ with tabs[0]:
         audit_report_pdf(me, by_id[audit_id])
         if planner:
             audit_units(me, by_id[audit_id])
+        else:
+            planned_units(by_id[audit_id])
         if Role.admin in me["roles"] and by_id[audit_id]["status"] in ("completed", "report_issued"):
             reopen_form(me, by_id[audit_id])
 

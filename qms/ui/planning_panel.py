@@ -14,7 +14,7 @@ from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import unit_picker
-from qms.ui.widgets import attempt, date_text, distinct, download, flash, form_key, reset_form
+from qms.ui.widgets import attempt, date_text, distinct, download, empty, flash, form_key, reset_form
 
 
 def new_programme(me: dict, years: list[int]) -> None:
@@ -100,18 +100,25 @@ def audit_report_pdf(me: dict, audit: dict) -> None:
 SHOWN = 200  # rows of a table of units; more are reached by search
 
 
-def audit_units(me: dict, audit: dict) -> None:
-    """The audit's units, and a form to add (or re-plan) one with its auditors."""
+def planned_units(audit: dict) -> None:
+    """The audit's units and their days, for everyone who reads the programme."""
     with db.session_scope(session.engine()) as s:
         planned = audits.audit_units(s, audit["id"], limit=SHOWN)
+    if not planned:
+        empty("planning.no_units")
+        return
+    st.dataframe([{t("field.unit"): f"{u['code']} – {u['name']}", t("field.date"): date_text(u["date"])}
+                  for u in planned], hide_index=True, width="stretch")
+    if audit["units"] > len(planned):
+        st.caption(t("planning.units_shown", shown=len(planned), total=int(audit["units"])))
+
+
+def audit_units(me: dict, audit: dict) -> None:
+    """The audit's units, and a form to add (or re-plan) one with its auditors."""
+    planned_units(audit)
+    with db.session_scope(session.engine()) as s:
         team = set(planning.team(s, audit["id"]))
         people = [p for p in planning.auditors(s) if p["id"] in team]
-    if planned:
-        st.dataframe([{t("field.unit"): f"{u['code']} – {u['name']}", t("field.date"): date_text(u["date"])}
-                      for u in planned],
-                     hide_index=True, width="stretch")
-        if audit["units"] > len(planned):
-            st.caption(t("planning.units_shown", shown=len(planned), total=int(audit["units"])))
     names = distinct({p["id"]: p["full_name"] for p in people})
     search, form = st.container(), form_key(f"plan_unit_{audit['id']}")
     with st.form(form):

@@ -48,3 +48,13 @@ def test_pages_in_english(demo_url):
         at.switch_page(path).run()
         no_errors(at)
     assert at.title[0].value == "Organisation settings"
+
+
+def test_leadership_sees_the_units_of_an_audit(demo_url):
+    """Seen: a viewer got the "units of the audit" picker and no units under it (only planners saw the table)."""
+    at = sign_in("viewer")
+    at.switch_page("pages/programme.py").run()
+    no_errors(at)
+    tables = [table.value for table in at.dataframe if "Ngày" in table.value.columns and "Đơn vị" in table.value.columns]
+    assert tables and len(tables[0]) > 0
+    assert not [form for form in at.get("form")]  # reading, not planning
