@@ -95,13 +95,15 @@ def _read_sheet(wb, name: str) -> Sheet:
         return Sheet(name, [], Problem(int(exc.params.get("row", 1)), exc.key, params))
 
 
-def guess_mapping(header: list[str]) -> dict[str, int]:
-    """Column index for each role whose header matches a known word."""
+def guess_mapping(header: list[str], rows: list[list[str]] | None = None) -> dict[str, int]:
+    """Column index for each role whose header matches a known word. Given the data rows, a column with nothing in
+    it is guessed for no role: an auditor's empty "Evidence" column is for answers, not the checklist's guidance."""
     folded = [fold(h).strip() for h in header]
+    filled = None if rows is None else {i for row in rows for i, value in enumerate(row) if str(value or "").strip()}
     mapping = {}
     for role in ROLES:
         for i, name in enumerate(folded):
-            if name in _GUESSES[role] and i not in mapping.values():
+            if name in _GUESSES[role] and i not in mapping.values() and (filled is None or i in filled):
                 mapping[role] = i
                 break
     return mapping
@@ -183,4 +185,5 @@ def import_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int
     if chosen is None or len(chosen.rows) < header_row:
         return ImportResult(None, [Problem(1, "checklist.err.no_rows")])
     header = chosen.rows[header_row - 1]
-    return build(chosen.rows[header_row:], mapping or guess_mapping(header), {**info, **(meta or {})}, header_row)
+    body = chosen.rows[header_row:]
+    return build(body, mapping or guess_mapping(header, body), {**info, **(meta or {})}, header_row)

@@ -195,3 +195,12 @@ def test_a_cell_at_the_far_corner_of_the_sheet_does_not_hang():
     wb.save(buffer)
     result = checklist_excel.import_workbook(buffer.getvalue(), meta=META)
     assert [p.key for p in result.problems] == ["checklist.err.too_many_rows"]
+
+
+def test_an_empty_answer_column_is_not_taken_for_guidance():
+    """Seen: an auditor's empty "Evidence" column (for answers) guessed as the questions' guidance."""
+    header = ["Điều khoản", "Câu hỏi", "Evidence"]
+    empty = [["8.5.1", "Có phiếu kiểm soát?", ""], ["8.5.2", "Có mã hồ sơ?", None]]
+    assert checklist_excel.guess_mapping(header, empty) == {"clause": 0, "text_vi": 1}
+    filled = [["8.5.1", "Có phiếu kiểm soát?", "Xem 5 hồ sơ"], ["8.5.2", "Có mã hồ sơ?", ""]]
+    assert checklist_excel.guess_mapping(header, filled) == {"clause": 0, "text_vi": 1, "guidance_en": 2}

@@ -92,14 +92,15 @@ def excel_import(me: dict, upload) -> None:
         return
     header_row = right.number_input(t("checklists.header_row"), 1, max(1, len(sheet.rows)), 1, key="xl_header")
     header = sheet.rows[header_row - 1] or []
-    guessed = checklist_excel.guess_mapping(header)
+    guessed = checklist_excel.guess_mapping(header, sheet.rows[header_row:])
     columns = [None, *range(len(header))]
     st.markdown(f"**{t('checklists.mapping')}**")
     mapping: dict[str, int] = {}
     cols = st.columns(5)
     for n, role in enumerate(checklist_excel.ROLES):
         choice = cols[n % 5].selectbox(
-            t(f"checklists.role.{role}"), columns, index=columns.index(guessed.get(role)), key=f"xl_map_{role}",
+            t(f"checklists.role.{role}"), columns, index=columns.index(guessed.get(role)),
+            key=f"xl_map_{header_row}_{role}",
             format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i][:60]}",
                                        placeholder=t("common.choose"))
         if choice is not None:

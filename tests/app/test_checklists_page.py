@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 from qms import db
 from qms.models import Audit, ClauseExclusion
 from tests.app.conftest import by_label, no_errors, sign_in
+from qms.i18n import t
 from tests.conftest import tiny_checklist
 from tests.markdown_text import shown
 
@@ -153,3 +154,27 @@ def test_an_imported_file_is_imported_once_and_leaves_the_uploader(demo_url, mon
     assert calls == ["nhanh.yaml"]
     with Session(db.get_engine(demo_url)) as s:
         assert len(s.exec(select(Checklist.id).where(Checklist.code == "tthc-nhanh")).all()) == 1
+
+
+@SQLITE_ONLY
+def test_a_new_header_row_is_guessed_again(demo_url):
+    """Seen: moving the header row down to the real header left the old (empty) mapping and an empty preview."""
+    import io
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["DANH MỤC KIỂM TRA ĐÁNH GIÁ NỘI BỘ 2026"])
+    ws.append(["Điều khoản", "Câu hỏi", "Mã"])
+    for n in range(3):
+        ws.append(["8.5.1", f"Câu hỏi số {n}", f"Q{n}"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload_0").set_value(("so.xlsx", buffer.getvalue(), XLSX)).run()
+    at.number_input(key="xl_header").set_value(2).run()
+    no_errors(at)
+    assert by_label(at.selectbox, t("checklists.role.clause", "vi")).value == 0
+    assert by_label(at.selectbox, t("checklists.role.text_vi", "vi")).value == 1
+    assert any("3" in s.value for s in at.success)
