@@ -25,6 +25,8 @@ def problem_table(source: str, problems) -> None:
 
 _PARSED = "_checklist_workbook"  # (sha256, sheets, info, refusal) of the last workbook uploaded
 _UPLOADER = "checklist_upload"
+# Problems fixed by a choice on this screen (a column for a role, the code or version), not by editing the file.
+_CHOICES = ("checklist.err.map_clause", "checklist.err.map_text", "checklist.err.missing_key")
 
 
 def _log(source: str, status: str, rows: int | None = None, reason: str | None = None) -> None:
@@ -119,6 +121,11 @@ def excel_import(me: dict, upload) -> None:
                for row in body[:10] if row]
     st.dataframe(pd.DataFrame(preview), hide_index=True, width="stretch")
     result = checklist_excel.build(body, mapping, meta, header_row)
+    choices = [p for p in result.problems if p.key in _CHOICES]
+    if choices:  # nothing is wrong with the file: a column or a name is still to be chosen above
+        st.warning(t("checklists.choose_first", what="; ".join(_problem_text(p).lower() for p in choices)),
+                   icon=":material/touch_app:")
+        return
     if result.problems:
         st.error(t("checklists.rows_with_problems", n=len(result.problems)), icon=":material/error:")
         problem_table(upload.name, result.problems)

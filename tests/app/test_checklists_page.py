@@ -178,3 +178,26 @@ def test_a_new_header_row_is_guessed_again(demo_url):
     assert by_label(at.selectbox, t("checklists.role.clause", "vi")).value == 0
     assert by_label(at.selectbox, t("checklists.role.text_vi", "vi")).value == 1
     assert any("3" in s.value for s in at.success)
+
+
+@SQLITE_ONLY
+def test_a_column_still_to_choose_is_not_called_an_error_in_the_file(demo_url):
+    """Seen: an unmapped question column gave "1 row has errors; fix the file" where the fix is a choice here."""
+    import io
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Điều khoản", "Nội dung cần kiểm tra tại bộ phận một cửa", "Ghi chú"])
+    ws.append(["8.5.1", "Có phiếu kiểm soát quá trình?", ""])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload_0").set_value(("ngoai.xlsx", buffer.getvalue(), XLSX)).run()
+    no_errors(at)
+    assert not at.error
+    assert [shown(w.value) for w in at.warning] == [
+        "Chưa nhập được: chưa chọn cột câu hỏi. Hãy chọn ở trên; tệp không có lỗi gì."]
+    by_label(at.selectbox, t("checklists.role.text_vi", "vi")).set_value(1).run()
+    assert not at.warning and any("1" in s.value for s in at.success)
