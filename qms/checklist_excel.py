@@ -71,6 +71,8 @@ class ImportResult:
     checklist: dict | None
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
+    # Clause titles the file gives otherwise than the standard: (clause, language, the file's, the standard's).
+    other_titles: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def read(raw: bytes) -> tuple[list[Sheet], dict]:
@@ -130,6 +132,7 @@ def build(rows: list[list[str]], mapping: dict[str, int], meta: dict, header_row
 
     clauses: dict[str, dict] = {}
     seen: dict[str, int] = {}
+    other_titles: list[tuple[str, str, str, str]] = []
     count = 0
     for offset, values in enumerate(rows):
         line = header_row + 1 + offset
@@ -153,11 +156,17 @@ def build(rows: list[list[str]], mapping: dict[str, int], meta: dict, header_row
             continue
         seen[qid] = line
         reference = known[number]
-        clause = clauses.setdefault(number, {
-            "clause": number,
-            "title": {lang: cell(values, f"clause_title_{lang}") or reference[f"title_{lang}"] or number
-                      for lang in languages},
-            "not_applicable": None, "questions": []})
+        if number not in clauses:
+            given = {lang: cell(values, f"clause_title_{lang}") for lang in languages}
+            for lang in languages:
+                official = reference[f"title_{lang}"]
+                if given[lang] and official and fold(given[lang]).strip() != fold(official).strip():
+                    other_titles.append((number, lang, given[lang], official))
+                    if meta.get("standard_titles"):  # the person chose the standard's wording
+                        given[lang] = official
+            clauses[number] = {"clause": number, "not_applicable": None, "questions": [],
+                               "title": {lang: given[lang] or reference[f"title_{lang}"] or number for lang in languages}}
+        clause = clauses[number]
         na = {lang: cell(values, f"na_{lang}") for lang in languages}
         if all(na.values()):
             clause["not_applicable"] = na
@@ -172,7 +181,7 @@ def build(rows: list[list[str]], mapping: dict[str, int], meta: dict, header_row
     checklist = {"id": meta["id"].strip(), "version": meta["version"].strip(), "standard": meta["standard"].strip(),
                  "languages": languages, "title": title,
                  "clauses": list(clauses.values())}
-    return ImportResult(checklist, [], count)
+    return ImportResult(checklist, [], count, other_titles)
 
 
 def import_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int] | None = None,

@@ -115,6 +115,7 @@ def excel_import(me: dict, upload) -> None:
                                                 key="xl_standard"),
             "title_vi": st.text_input(t("checklists.title_vi"), info.get("title_vi", ""), key="xl_title_vi"),
             "title_en": st.text_input(t("checklists.title_en"), info.get("title_en", ""), key="xl_title_en")}
+    meta["standard_titles"] = st.session_state.get("xl_std_titles", True)
     body = sheet.rows[header_row:]
     st.markdown(f"**{t('checklists.preview')}**")
     preview = [{t(f"checklists.role.{role}"): (row[i] if i < len(row) else "") for role, i in mapping.items()}
@@ -130,6 +131,13 @@ def excel_import(me: dict, upload) -> None:
         st.error(t("checklists.rows_with_problems", n=len(result.problems)), icon=":material/error:")
         problem_table(upload.name, result.problems)
         return
+    if result.other_titles:
+        st.warning(t("checklists.other_titles", n=len({c for c, *_ in result.other_titles})), icon=":material/rule:")
+        st.dataframe(pd.DataFrame([{t("field.clause"): c, t("checklists.in_file"): given,
+                                    t("checklists.in_standard"): official}
+                                   for c, _lang, given, official in result.other_titles]),
+                     hide_index=True, width="stretch")
+        st.toggle(t("checklists.use_standard_titles"), value=True, key="xl_std_titles")
     st.success(t("checklists.ready", questions=int(result.rows), clauses=len(result.checklist["clauses"])))
     if st.button(t("checklists.import_now"), type="primary", key="xl_import"):
         with db.session_scope(session.engine()) as s:

@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import Session, select
 
 from qms import db
-from qms.models import Audit, ClauseExclusion
+from qms.models import Audit, Checklist, ClauseExclusion
 from tests.app.conftest import by_label, no_errors, sign_in
 from qms.i18n import t
 from tests.conftest import tiny_checklist
@@ -139,7 +139,7 @@ def test_a_sheet_over_the_row_limit_says_so(demo_url, monkeypatch):
 def test_an_imported_file_is_imported_once_and_leaves_the_uploader(demo_url, monkeypatch):
     """Seen in the browser: the file stayed in the uploader, so each rerun imported it again, without end."""
     from qms import checklists
-    from qms.models import Checklist
+
     calls = []
     original = checklists.import_yaml
     monkeypatch.setattr(checklists, "import_yaml", lambda *a, **k: calls.append(a[-1]) or original(*a, **k))
@@ -201,3 +201,35 @@ def test_a_column_still_to_choose_is_not_called_an_error_in_the_file(demo_url):
         "Chưa nhập được: chưa chọn cột câu hỏi. Hãy chọn ở trên; tệp không có lỗi gì."]
     by_label(at.selectbox, t("checklists.role.text_vi", "vi")).set_value(1).run()
     assert not at.warning and any("1" in s.value for s in at.success)
+
+
+@SQLITE_ONLY
+def test_clause_titles_other_than_the_standard_are_shown_and_the_standard_offered(demo_url):
+    """Seen: an outside checklist's "10.1 Nonconformity and corrective action" stored silently."""
+    import io
+
+    import openpyxl
+
+    from qms.models import ChecklistClause
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Điều khoản", "Tên điều khoản", "Câu hỏi"])
+    ws.append(["10.1", "Sự không phù hợp và hành động khắc phục", "Có tổng hợp cơ hội cải tiến?"])
+    ws.append(["8.5.1", "Kiểm soát sản xuất và cung cấp dịch vụ", "Có phiếu kiểm soát?"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload_0").set_value(("ngoai.xlsx", buffer.getvalue(), XLSX)).run()
+    at.text_input(key="xl_id").input("ngoai-2026").run()
+    no_errors(at)
+    assert [shown(w.value) for w in at.warning] == ["Tên của 1 điều khoản trong tệp khác với tiêu chuẩn:"]
+    table = next(d.value for d in at.dataframe if "Tên theo tiêu chuẩn" in d.value.columns)
+    assert table.iloc[0].tolist() == ["10.1", "Sự không phù hợp và hành động khắc phục", "Khái quát"]
+    assert at.toggle(key="xl_std_titles").value  # the standard's wording unless the person says otherwise
+    by_label(at.button, t("checklists.import_now", "vi")).click().run()
+    with Session(db.get_engine(demo_url)) as s:
+        titles = dict(s.exec(select(ChecklistClause.clause, ChecklistClause.title_vi)
+                             .join(Checklist, Checklist.id == ChecklistClause.checklist_id)
+                             .where(Checklist.code == "ngoai-2026")).all())
+    assert titles == {"10.1": "Khái quát", "8.5.1": "Kiểm soát sản xuất và cung cấp dịch vụ"}
