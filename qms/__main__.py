@@ -146,8 +146,10 @@ def cmd_checklist_import(args) -> int:
                                   "title_vi": args.title_vi, "title_en": args.title_en}.items() if v}
         raw = checklist_files.read_capped(path)
         try:
+            mapping = dict(checklist_excel.parse_map(spec) for spec in args.map or [])
+            meta["standard_titles"] = args.standard_titles
             built = checklist_excel.ImportResult(None, checklist_files.too_large()) if raw is None else \
-                checklist_excel.import_workbook(raw, args.sheet, meta=meta, header_row=args.header_row)
+                checklist_excel.import_workbook(raw, args.sheet, mapping, meta, args.header_row, args.lang)
         except ValidationError as exc:  # not a workbook, or one that unpacks too large: FILE:1: message
             built = checklist_excel.ImportResult(None, [checklist_files.Problem(1, exc.key, exc.params)])
         if built.checklist is None:
@@ -156,6 +158,9 @@ def cmd_checklist_import(args) -> int:
             questions = built.rows
             with db.session_scope() as session:
                 result = checklists.store(session, built.checklist, path.name)
+            for clause, _lang, given, official in built.other_titles:
+                print(t("cli.other_title", LANG, source=path.name, clause=clause, given=given, official=official,
+                        kept=official if args.standard_titles else given), file=sys.stderr)
     else:
         with db.session_scope() as session:
             result = checklists.load_file(session, path)
@@ -341,6 +346,12 @@ def parser() -> argparse.ArgumentParser:
     ci.add_argument("--header-row", type=_row_number, default=1, help="1 for the first row (default)")
     for name in ("id", "version", "standard", "title-vi", "title-en"):
         ci.add_argument(f"--{name}", help="for a workbook without our Info sheet")
+    ci.add_argument("--map", action="append", metavar="ROLE=COLUMN",
+                    help="a workbook column for a role, by letter or number: --map clause=B --map question_en=D "
+                         f"(roles: {', '.join(checklist_excel.ROLES)}; question_vi/question_en name the texts)")
+    ci.add_argument("--lang", choices=["vi", "en"], help="the language of a one-language workbook's texts")
+    ci.add_argument("--standard-titles", action="store_true",
+                    help="store the standard's clause titles where the workbook words them otherwise")
     ci.set_defaults(fn=cmd_checklist_import)
     ce = c.add_parser("export", help="write a checklist version to FILE.xlsx or FILE.yaml")
     ce.add_argument("code")

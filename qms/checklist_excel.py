@@ -97,6 +97,40 @@ def _read_sheet(wb, name: str) -> Sheet:
         return Sheet(name, [], Problem(int(exc.params.get("row", 1)), exc.key, params))
 
 
+# What a person may call a role on the command line, beside its own name.
+ROLE_ALIASES = {"question_vi": "text_vi", "question_en": "text_en", "question": "text_vi", "text": "text_vi",
+                "guidance": "guidance_vi", "clause_title": "clause_title_vi", "na": "na_vi"}
+
+
+def parse_map(spec: str) -> tuple[str, int]:
+    """"clause=B", "question_en=4" → (role, 0-based column); ValidationError with the reason otherwise."""
+    role, _, column = spec.partition("=")
+    role = ROLE_ALIASES.get(role.strip().lower(), role.strip().lower())
+    column = column.strip().upper()
+    if role not in ROLES:
+        raise ValidationError("checklist.err.map_role", role=role, roles=", ".join(ROLES))
+    if column.isdigit() and int(column) >= 1:
+        return role, int(column) - 1
+    if column.isalpha() and len(column) <= 2:
+        index = 0
+        for letter in column:
+            index = index * 26 + ord(letter) - ord("A") + 1
+        return role, index - 1
+    raise ValidationError("checklist.err.map_column", spec=spec)
+
+
+def in_language(mapping: dict[str, int], lang: str) -> dict[str, int]:
+    """A one-language file's columns under that language: a "Question" column guessed (or mapped) as Vietnamese is
+    the English text of an English file."""
+    other = "en" if lang == "vi" else "vi"
+    moved = {}
+    for role, column in mapping.items():
+        if role.endswith(f"_{other}") and f"{role[:-3]}_{lang}" not in mapping:
+            role = f"{role[:-3]}_{lang}"
+        moved[role] = column
+    return moved
+
+
 def guess_mapping(header: list[str], rows: list[list[str]] | None = None) -> dict[str, int]:
     """Column index for each role whose header matches a known word. Given the data rows, a column with nothing in
     it is guessed for no role: an auditor's empty "Evidence" column is for answers, not the checklist's guidance."""
@@ -185,7 +219,7 @@ def build(rows: list[list[str]], mapping: dict[str, int], meta: dict, header_row
 
 
 def import_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int] | None = None,
-                    meta: dict | None = None, header_row: int = 1) -> ImportResult:
+                    meta: dict | None = None, header_row: int = 1, lang: str | None = None) -> ImportResult:
     """Read and build in one step (command line, tests): our own export imports with no options."""
     sheets, info = read(raw)
     chosen = next((s for s in sheets if s.name == (sheet or SHEET)), sheets[0] if sheets else None)
@@ -195,4 +229,9 @@ def import_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int
         return ImportResult(None, [Problem(1, "checklist.err.no_rows")])
     header = chosen.rows[header_row - 1]
     body = chosen.rows[header_row:]
-    return build(body, mapping or guess_mapping(header, body), {**info, **(meta or {})}, header_row)
+    columns = guess_mapping(header, body) | (mapping or {})  # what is named wins over what is guessed
+    if mapping:  # a column named for a role is not also guessed for another
+        columns = {role: i for role, i in columns.items() if role in mapping or i not in mapping.values()}
+    if lang:
+        columns = in_language(columns, lang)
+    return build(body, columns, {**info, **(meta or {})}, header_row)

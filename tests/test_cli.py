@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from qms import auth, config, db, users
 from qms.__main__ import main
@@ -125,3 +125,41 @@ def test_import_refuses_an_oversized_workbook_before_reading_it(cli_db, tmp_path
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"read {self.name} whole"))
     assert main(["checklist", "import", str(big)]) == 1
     assert "1 MB" in capsys.readouterr().err
+
+
+def _workbook(path, rows):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return path
+
+
+def test_checklist_import_takes_a_column_map_and_the_language(cli_db, tmp_path, capsys):
+    """Seen: a common layout could not be imported from the command line at all, and an English one was stored as
+    Vietnamese; nor could it say which clause titles disagree with the standard."""
+    from qms.models import Checklist, ChecklistClause, ChecklistItem
+    assert main(["init"]) == 0
+    common = _workbook(tmp_path / "so.xlsx", [["STT", "Yêu cầu", "Nội dung kiểm tra", "Ghi chép"],
+                                               [1, "8.5.1", "Có phiếu kiểm soát quá trình?", ""],
+                                               [2, "10.1", "Có tổng hợp cơ hội cải tiến?", ""]])
+    args = ["checklist", "import", str(common), "--id", "so-2026", "--version", "1", "--standard", "TCVN ISO 9001:2015"]
+    assert main(args) == 1  # nothing says which column holds the clause
+    assert main([*args, "--map", "clause=B", "--map", "question_vi=3"]) == 0
+    english = _workbook(tmp_path / "en.xlsx", [["Clause", "Clause title", "Content"],
+                                                ["10.1", "Nonconformity and corrective action", "Are improvements listed?"]])
+    assert main(["checklist", "import", str(english), "--id", "en-2026", "--version", "1", "--standard",
+                 "TCVN ISO 9001:2015", "--map", "question=C", "--lang", "en"]) == 0
+    err = capsys.readouterr().err
+    assert "10.1" in err and "Nonconformity and corrective action" in err and "General" in err
+    with Session(db.get_engine(cli_db)) as s:
+        so = s.exec(select(Checklist).where(Checklist.code == "so-2026")).one()
+        en = s.exec(select(Checklist).where(Checklist.code == "en-2026")).one()
+        assert so.languages == "vi" and en.languages == "en"
+        assert s.exec(select(ChecklistItem.text_en).where(ChecklistItem.checklist_id == en.id)).all() == [
+            "Are improvements listed?"]
+        assert s.exec(select(ChecklistClause.title_en).where(ChecklistClause.checklist_id == en.id)).all() == [
+            "Nonconformity and corrective action"]  # kept as written unless --standard-titles
+    assert main(["checklist", "import", str(common), "--map", "clause=Z9"]) == 1
+    assert "reason=checklist.err.map_column" in capsys.readouterr().err
