@@ -95,16 +95,26 @@ def excel_import(me: dict, upload) -> None:
     header_row = right.number_input(t("checklists.header_row"), 1, max(1, len(sheet.rows)), 1, key="xl_header")
     header = sheet.rows[header_row - 1] or []
     guessed = checklist_excel.guess_mapping(header, sheet.rows[header_row:])
+    # The file's language is asked, not inferred from whichever column a header happened to match.
+    found = [lang for lang in ("vi", "en") if f"text_{lang}" in guessed]
+    languages = {"vi": t("lang.vi"), "en": t("lang.en"), "both": t("checklists.both_languages")}
+    file_lang = st.segmented_control(t("checklists.file_language"), list(languages), format_func=languages.get,
+                                     default=found[0] if len(found) == 1 else ("both" if found else "vi"),
+                                     key=f"xl_lang_{header_row}") or "vi"
+    if file_lang != "both":
+        guessed = checklist_excel.in_language(guessed, file_lang)
+    other = {"vi": "_en", "en": "_vi"}.get(file_lang)
+    roles = [r for r in checklist_excel.ROLES if other is None or not r.endswith(other)]
     columns = [None, *range(len(header))]
     st.markdown(f"**{t('checklists.mapping')}**")
     mapping: dict[str, int] = {}
     cols = st.columns(5)
-    for n, role in enumerate(checklist_excel.ROLES):
+    for n, role in enumerate(roles):
         choice = cols[n % 5].selectbox(
             t(f"checklists.role.{role}"), columns, index=columns.index(guessed.get(role)),
-            key=f"xl_map_{header_row}_{role}",
+            key=f"xl_map_{header_row}_{file_lang}_{role}",
             format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i][:60]}",
-                                       placeholder=t("common.choose"))
+            placeholder=t("common.choose"))
         if choice is not None:
             mapping[role] = choice
     default_id = Path(upload.name).stem.lower().replace(" ", "-")

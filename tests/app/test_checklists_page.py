@@ -233,3 +233,30 @@ def test_clause_titles_other_than_the_standard_are_shown_and_the_standard_offere
                              .join(Checklist, Checklist.id == ChecklistClause.checklist_id)
                              .where(Checklist.code == "ngoai-2026")).all())
     assert titles == {"10.1": "Khái quát", "8.5.1": "Kiểm soát sản xuất và cung cấp dịch vụ"}
+
+
+@SQLITE_ONLY
+def test_the_import_asks_the_files_language(demo_url):
+    """Seen: the import asked for no language and followed whichever column a header matched."""
+    import io
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Clause", "Nội dung"])  # a Vietnamese-looking header over English questions
+    ws.append(["8.5.1", "Is the process control slip present?"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    at = sign_in("isorep")
+    at.switch_page("pages/checklists.py").run()
+    at.file_uploader(key="checklist_upload_0").set_value(("en.xlsx", buffer.getvalue(), XLSX)).run()
+    language = at.get("button_group")[0]
+    assert language.value == "vi"  # guessed from the header, and shown to be changed
+    language.set_value("en").run()
+    no_errors(at)
+    assert by_label(at.selectbox, t("checklists.role.text_en", "vi")).value == 1
+    assert not [s for s in at.selectbox if s.label == t("checklists.role.text_vi", "vi")]
+    at.text_input(key="xl_id").input("en-nhanh").run()
+    by_label(at.button, t("checklists.import_now", "vi")).click().run()
+    with Session(db.get_engine(demo_url)) as s:
+        assert s.exec(select(Checklist.languages).where(Checklist.code == "en-nhanh")).one() == "en"
