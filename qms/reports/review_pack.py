@@ -8,6 +8,10 @@ from qms.reports import chart_images
 from qms.reports.pdf import Document, administrative_header, recipients
 
 
+# Sections drawn from the figures (and the decisions), never empty for want of typing.
+_FIGURES = ("previous_actions", "nonconformities", "audits", "monitoring", "decisions")
+
+
 def build(pack: dict, head: dict, lang: str) -> bytes:
     """`pack` is qms.report_data.review_pack(...), `head` qms.report_data.letterhead(...)."""
     def tr(key: str, **params) -> str:
@@ -16,12 +20,20 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
     review, live = pack["review"], pack["live"]
     doc = Document(lang, head["agency"], tr("report.review_title"), running_header=not head["administrative"])
     if head["administrative"]:
-        administrative_header(doc, head["parent"], tr("report.number", number=f"…/BB-{head['symbol']}"),
+        # Minutes (biên bản) carry BB where the agency's report symbol has BC: BC-ISO → BB-ISO.
+        symbol = head["symbol"].removeprefix("BC-")
+        administrative_header(doc, head["parent"], tr("report.number", number=f"…/BB-{symbol}"),
                               head["place"], review["held_on"], lang)
     doc.heading(tr("report.review_title").upper())
     doc.field(tr("field.date"), formats.day(review["held_on"], lang))
     doc.field(tr("review.chair"), review["chair"])
     doc.field(tr("review.attendees"), review["attendees"])
+    # Sections of typed inputs left empty are named once, not each under its own heading.
+    typed = [name for name in pack["sections"] if name not in _FIGURES]
+    empty = [str(n) for n, name in enumerate(pack["sections"], start=1)
+             if name in typed and not review["inputs"].get(name)]
+    if empty:
+        doc.paragraph(tr("review.empty_sections", sections=", ".join(empty)))
     for n, name in enumerate(pack["sections"], start=1):
         doc.section(f"{n}. {tr(f'review.section.{name}')} ({tr(f'review.clause.{name}')})")
         doc.set_font("SourceSans", "", 10)
@@ -62,7 +74,7 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
                      [[d["action"], d["owner_name"], formats.day(d["due_date"], lang)]
                       for d in pack["decisions"]] or [["—", "", ""]], [100, 44, 30])
         else:
-            doc.paragraph(review["inputs"].get(name) or tr("review.not_entered"))
+            doc.paragraph(review["inputs"].get(name) or "—")
     if head["administrative"]:
         recipients(doc, [tr("report.to_leaders"), tr("report.to_units"), tr("report.to_archive")], lang)
     doc.signatures([(tr("review.chair"), review["chair"]), (tr("car.iso_rep"), "")])

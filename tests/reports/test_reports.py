@@ -8,6 +8,7 @@ import pytest
 
 from qms import clock, report_data, reviews
 from qms import settings as org_settings
+from qms.i18n import t
 from qms.__main__ import main
 from qms.models import Audit
 from qms.reports import audit_report, review_pack
@@ -66,3 +67,17 @@ def test_reports_on_the_command_line(session, org, issued, db_url, monkeypatch, 
     assert main(["report", "review", "999", "-o", str(tmp_path / "x.pdf")]) == 1
     for name in ("a.pdf", "r.pdf"):
         assert (tmp_path / name).read_bytes().startswith(b"%PDF")
+
+
+@needs_poppler
+def test_review_pack_numbers_its_minutes_and_says_once_what_was_not_entered(session, org, issued, tmp_path):
+    """Seen: the minutes numbered "…/BB-BC-ISO" (a report's symbol inside a minutes' one) and "No content entered"
+    printed under eight sections."""
+    review = reviews.create(session, org["rep"], clock.today(), "Chủ tịch UBND tỉnh")
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(review_pack.build(report_data.review_pack(session, org["viewer"], review, clock.today()),
+                                       report_data.letterhead(session, "vi"), "vi"))
+    text = read(path)
+    assert "…/BB-ISO" in text and "BB-BC" not in text
+    assert text.count(t("review.not_entered", "vi")) == 0
+    assert text.count("Chưa có nội dung:") == 1
