@@ -217,8 +217,10 @@ def _audit_id(args):
 def cmd_report_plan(args) -> int:
     """The audit plan of one audit, as PDF."""
     from qms.reports import audit_plan
+    from qms import report_data
     return _write_report(args, _audit_id(args), lambda s, audit_id: audit_plan.build(
-        audits.plan_document(s, None, audit_id, args.lang), args.lang), "error.audit_missing")
+        audits.plan_document(s, None, audit_id, args.lang), args.lang, report_data.letterhead(s, args.lang)),
+        "error.audit_missing")
 
 
 def cmd_report_audit(args) -> int:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from qms import formats
+from qms import clock, formats
 from qms.i18n import t
-from qms.reports.pdf import Document
+from qms.reports.pdf import Document, administrative_header
 
 
-def build(plan: dict, lang: str) -> bytes:
-    """`plan` is qms.audits.plan_document(...)."""
+def build(plan: dict, lang: str, head: dict | None = None) -> bytes:
+    """`plan` is qms.audits.plan_document(...), `head` qms.report_data.letterhead(...) (the official layout when
+    the organisation has it on: agency and number, national motto, place and the day it is printed)."""
     def tr(key: str, **params) -> str:
         return t(key, lang, **params)
 
-    doc = Document(lang, plan["agency"], f"{tr('report.plan_title')} {plan['code']}")
+    official = bool(head and head["administrative"])
+    doc = Document(lang, plan["agency"], f"{tr('report.plan_title')} {plan['code']}", running_header=not official)
+    if official:
+        # A plan (kế hoạch) carries KH where the agency's report symbol has BC: BC-ISO → KH-ISO.
+        symbol = head["symbol"].removeprefix("BC-")
+        administrative_header(doc, head["parent"], tr("report.number", number=f"…/KH-{symbol}"), head["place"],
+                              clock.today(), lang)
     doc.heading(tr("report.plan_title").upper())
     doc.set_font("SourceSans", "", 11)
     doc.paragraph(f"{plan['code']} – {plan['title']}", 6, align="C")

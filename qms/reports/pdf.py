@@ -294,7 +294,9 @@ def administrative_header(doc: Document, parent: str, number: str, place: str, d
     doc.ln(2)
     doc.set_x(doc.l_margin + width)
     doc.set_font(FAMILY, "I", 10)
-    day_text, month_text = (str(day.day), str(day.month)) if lang == "vi" else (f"{day.day:02d}", f"{day.month:02d}")
+    # Decree 30/2020: a day below 10 and the months 1 and 2 take a leading zero ("ngày 06 tháng 02", "tháng 12").
+    day_text, month_text = (f"{day.day:02d}", f"{day.month:02d}" if day.month < 3 else str(day.month)) \
+        if lang == "vi" else (f"{day.day:02d}", f"{day.month:02d}")
     doc.multi_cell(width, 6, doc.clean(t("report.place_date", lang, place=nfc(place), day=day_text, month=month_text,
                                          year=day.year)), align="C", new_x="LMARGIN", new_y="NEXT")
     doc.set_y(max(left_bottom, doc.get_y()) + 4)

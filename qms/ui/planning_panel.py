@@ -75,7 +75,8 @@ def plan_pdf(me: dict, audit: dict) -> None:
     if st.button(t("report.download_plan"), icon=":material/picture_as_pdf:", key=f"plan_pdf_{audit['id']}"):
         with db.session_scope(session.engine()) as s:
             document = audits.plan_document(s, me["id"], audit["id"], lang())
-        download(t("report.download_plan"), audit_plan.build(document, lang()),
+            head = report_data.letterhead(s, lang())
+        download(t("report.download_plan"), audit_plan.build(document, lang(), head),
                  f"{audit['code']}-ke-hoach.pdf", mime="application/pdf", type="primary",
                  key=f"plan_pdf_dl_{audit['id']}", icon=":material/download:")
 

@@ -40,3 +40,22 @@ def test_vietnamese_text_comes_back_intact_with_fonts_embedded(pdf):
 def test_english_plan(pdf):
     text = subprocess.run(["pdftotext", str(pdf["en"]), "-"], capture_output=True, text=True).stdout
     assert "INTERNAL AUDIT PLAN" in text and "Page 1/1" in text and "2026-11-05" in text
+
+
+@needs_poppler
+def test_the_official_layout_gives_the_plan_its_motto_number_place_and_date(session, org, tmp_path):
+    """Seen: the plan had no national motto, number, place and date although the official layout was on."""
+    from qms import clock, report_data
+    from qms import settings as org_settings
+    org_settings.update(session, org["admin"], {"org_parent_vi": "UBND tỉnh Phú Lâm", "org_place": "Phú Lâm",
+                                                "doc_national_header": True})
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(audit_plan.build(audits.plan_document(session, org["viewer"], org["audit"], "vi"), "vi",
+                                      report_data.letterhead(session, "vi")))
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+    today = clock.today()
+    month = f"{today.month:02d}" if today.month < 3 else str(today.month)
+    for expected in ("UBND TỈNH PHÚ LÂM", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                     "Số: …/KH-ISO", f"Phú Lâm, ngày {today.day:02d} tháng {month} năm {today.year}",
+                     "KẾ HOẠCH ĐÁNH GIÁ NỘI BỘ"):
+        assert expected in text, expected

@@ -81,3 +81,16 @@ def test_review_pack_numbers_its_minutes_and_says_once_what_was_not_entered(sess
     assert "…/BB-ISO" in text and "BB-BC" not in text
     assert text.count(t("review.not_entered", "vi")) == 0
     assert text.count("Chưa có nội dung:") == 1
+
+
+@pytest.mark.parametrize("day, written", [(date(2026, 2, 6), "ngày 06 tháng 02 năm 2026"),
+                                          (date(2026, 12, 15), "ngày 15 tháng 12 năm 2026"),
+                                          (date(2026, 3, 9), "ngày 09 tháng 3 năm 2026")])
+def test_place_and_date_are_written_as_decree_30_says(day, written, tmp_path):
+    """A day below 10 and the months 1 and 2 take a leading zero (Decree 30/2020, appendix I); was "ngày 6"."""
+    from qms.reports.pdf import Document, administrative_header
+    doc = Document("vi", "Sở Khoa học và Công nghệ", "x")
+    administrative_header(doc, "UBND tỉnh Phú Lâm", "Số: …/BC-ISO", "Phú Lâm", day, "vi")
+    path = tmp_path / "header.pdf"
+    path.write_bytes(doc.bytes())
+    assert written in read(path)
