@@ -2,28 +2,56 @@
 
 from __future__ import annotations
 
-from qms import formats
-from qms.i18n import history_field, history_value, t
-from qms.reports.pdf import Document
+from qms import clock, formats
+from qms.i18n import history_value, t
+from qms.reports.pdf import Document, administrative_header
 
 
 def for_finding(session, actor_id: int | None, finding_id: int, lang: str) -> bytes:
     """The form of one finding, read from the database for whoever may read the finding."""
-    from qms import actions, changelog, findings
-    from qms import settings as org_settings
-    return build(findings.detail(session, actor_id, finding_id), actions.chain(session, actor_id, finding_id),
-                 changelog.history_of_finding(session, finding_id), org_settings.get(session, f"org_name_{lang}"), lang)
+    from qms import actions, changelog, findings, report_data
+    detail = findings.detail(session, actor_id, finding_id)
+    head = report_data.letterhead(session, lang)
+    return build(detail, actions.chain(session, actor_id, finding_id), changelog.history_of_finding(session, finding_id),
+                 head["agency"], lang, head=head, signers=signers(session, finding_id))
 
 
-def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: str) -> bytes:
-    """`finding` is qms.findings.detail(...), `chain` qms.actions.chain(...), `history` the change log rows."""
+def signers(session, finding_id: int) -> tuple[str, str]:
+    """Who signs: the head(s) of the audited unit, and the ISO secretary who accepted the plan (else the
+    organisation's ISO secretary, when there is one)."""
+    from sqlmodel import select
+
+    from qms.models import AuditUnit, ChangeLog, Finding, Role, User, UserRole, UserUnit
+    unit_id = session.exec(select(AuditUnit.unit_id).join(Finding, Finding.audit_unit_id == AuditUnit.id)
+                           .where(Finding.id == finding_id)).one()
+    heads = session.exec(select(User.full_name).join(UserRole, UserRole.user_id == User.id)
+                         .join(UserUnit, UserUnit.user_id == User.id)
+                         .where(UserRole.role == Role.auditee, UserUnit.unit_id == unit_id, User.active)
+                         .order_by(User.full_name)).all()
+    accepted = session.exec(select(User.full_name).join(ChangeLog, ChangeLog.user_id == User.id)
+                            .where(ChangeLog.entity == "finding", ChangeLog.entity_id == finding_id,
+                                   ChangeLog.field == "status", ChangeLog.new == "plan_accepted")
+                            .order_by(ChangeLog.id.desc())).first()
+    rep = accepted or session.exec(select(User.full_name).join(UserRole, UserRole.user_id == User.id)
+                                   .where(UserRole.role == Role.iso_rep, User.active).order_by(User.id)).first()
+    return ", ".join(heads), rep or ""
+
+
+def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: str, *, head: dict | None = None,
+          signers: tuple[str, str] = ("", "")) -> bytes:
+    """`finding` is qms.findings.detail(...), `chain` qms.actions.chain(...), `history` the change log rows,
+    `head` qms.report_data.letterhead(...) (the official layout when it is on), `signers` the names to sign."""
     def tr(key: str, **params) -> str:
         return t(key, lang, **params)
 
     def day(value) -> str:
         return formats.day(value, lang)
 
-    doc = Document(lang, agency, f"{tr('car.title')} {finding['code']}")
+    official = bool(head and head["administrative"])
+    doc = Document(lang, agency, f"{tr('car.title')} {finding['code']}", running_header=not official)
+    if official:
+        administrative_header(doc, head["parent"], tr("report.number", number=finding["code"] or "…"),
+                              head["place"], clock.today(), lang)
     doc.heading(tr("car.title").upper())
     doc.set_font("SourceSans", "", 11)
     doc.paragraph(f"{finding['code']} · {tr('grade.' + finding['grade'])} · {tr('status.' + finding['status'])}", 6,
@@ -61,11 +89,11 @@ def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: st
     doc.field(tr("car.verification_note"), action.get("verification_note", ""))
     doc.field(tr("car.verified_at"), day(action.get("verified_at")))
     doc.field(tr("car.reopened"), str(action.get("reopen_count", 0)))
+    # The steps the finding went through, who took them and when; every edit of a field stays on the screen.
     doc.section("6. " + tr("car.history"))
-    doc.grid([tr("car.when"), tr("car.who"), tr("car.what"), tr("car.from"), tr("car.to")],
-             [[formats.moment(h["at"], lang), h["who"], history_field(h["field"], lang),
-               history_value(h["field"], h["old"], lang, h["entity"]),
-               history_value(h["field"], h["new"], lang, h["entity"])]
-              for h in history], [30, 34, 30, 40, 40])
-    doc.signatures([(tr("car.unit_head"), ""), (tr("car.iso_rep"), "")])
+    steps = [h for h in history if h["field"] == "status" and h["entity"] == "finding"]
+    doc.grid([tr("car.when"), tr("car.who"), tr("car.step")],
+             [[formats.moment(h["at"], lang), h["who"], history_value("status", h["new"], lang, "finding")]
+              for h in steps] or [["—", "", ""]], [40, 60, 74])
+    doc.signatures([(tr("car.unit_head"), signers[0]), (tr("car.iso_rep"), signers[1])])
     return doc.bytes()
