@@ -69,19 +69,23 @@ def test_a_bad_bundled_file_is_listed_with_its_problems(demo_url, tmp_path, monk
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _workbook(rows: int) -> bytes:
+def _sheet(*rows: list, title: str = "Sheet") -> bytes:
+    """A workbook of one sheet holding these rows, as a person's own checklist would be."""
     import io
 
     import openpyxl
     wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Checklist"
-    ws.append(["Điều khoản", "Câu hỏi", "Mã"])
-    for n in range(rows):
-        ws.append(["8.5.1", f"Câu hỏi số {n}", f"Q{n}"])
+    wb.active.title = title
+    for row in rows:
+        wb.active.append(row)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _workbook(rows: int) -> bytes:
+    return _sheet(["Điều khoản", "Câu hỏi", "Mã"], *(["8.5.1", f"Câu hỏi số {n}", f"Q{n}"] for n in range(rows)),
+                  title="Checklist")
 
 
 @SQLITE_ONLY
@@ -159,20 +163,11 @@ def test_an_imported_file_is_imported_once_and_leaves_the_uploader(demo_url, mon
 @SQLITE_ONLY
 def test_a_new_header_row_is_guessed_again(demo_url):
     """Seen: moving the header row down to the real header left the old (empty) mapping and an empty preview."""
-    import io
-
-    import openpyxl
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["DANH MỤC KIỂM TRA ĐÁNH GIÁ NỘI BỘ 2026"])
-    ws.append(["Điều khoản", "Câu hỏi", "Mã"])
-    for n in range(3):
-        ws.append(["8.5.1", f"Câu hỏi số {n}", f"Q{n}"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    raw = _sheet(["DANH MỤC KIỂM TRA ĐÁNH GIÁ NỘI BỘ 2026"], ["Điều khoản", "Câu hỏi", "Mã"],
+                 *(["8.5.1", f"Câu hỏi số {n}", f"Q{n}"] for n in range(3)))
     at = sign_in("isorep")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload_0").set_value(("so.xlsx", buffer.getvalue(), XLSX)).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("so.xlsx", raw, XLSX)).run()
     at.number_input(key="xl_header").set_value(2).run()
     no_errors(at)
     assert by_label(at.selectbox, t("checklists.role.clause", "vi")).value == 0
@@ -183,18 +178,11 @@ def test_a_new_header_row_is_guessed_again(demo_url):
 @SQLITE_ONLY
 def test_a_column_still_to_choose_is_not_called_an_error_in_the_file(demo_url):
     """Seen: an unmapped question column gave "1 row has errors; fix the file" where the fix is a choice here."""
-    import io
-
-    import openpyxl
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["Điều khoản", "Nội dung cần kiểm tra tại bộ phận một cửa", "Ghi chú"])
-    ws.append(["8.5.1", "Có phiếu kiểm soát quá trình?", ""])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    raw = _sheet(["Điều khoản", "Nội dung cần kiểm tra tại bộ phận một cửa", "Ghi chú"],
+                 ["8.5.1", "Có phiếu kiểm soát quá trình?", ""])
     at = sign_in("isorep")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload_0").set_value(("ngoai.xlsx", buffer.getvalue(), XLSX)).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("ngoai.xlsx", raw, XLSX)).run()
     no_errors(at)
     assert not at.error
     assert [shown(w.value) for w in at.warning] == [
@@ -206,21 +194,13 @@ def test_a_column_still_to_choose_is_not_called_an_error_in_the_file(demo_url):
 @SQLITE_ONLY
 def test_clause_titles_other_than_the_standard_are_shown_and_the_standard_offered(demo_url):
     """Seen: an outside checklist's "10.1 Nonconformity and corrective action" stored silently."""
-    import io
-
-    import openpyxl
-
     from qms.models import ChecklistClause
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["Điều khoản", "Tên điều khoản", "Câu hỏi"])
-    ws.append(["10.1", "Sự không phù hợp và hành động khắc phục", "Có tổng hợp cơ hội cải tiến?"])
-    ws.append(["8.5.1", "Kiểm soát sản xuất và cung cấp dịch vụ", "Có phiếu kiểm soát?"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    raw = _sheet(["Điều khoản", "Tên điều khoản", "Câu hỏi"],
+                 ["10.1", "Sự không phù hợp và hành động khắc phục", "Có tổng hợp cơ hội cải tiến?"],
+                 ["8.5.1", "Kiểm soát sản xuất và cung cấp dịch vụ", "Có phiếu kiểm soát?"])
     at = sign_in("isorep")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload_0").set_value(("ngoai.xlsx", buffer.getvalue(), XLSX)).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("ngoai.xlsx", raw, XLSX)).run()
     at.text_input(key="xl_id").input("ngoai-2026").run()
     no_errors(at)
     assert [shown(w.value) for w in at.warning] == ["Tên của 1 điều khoản trong tệp khác với tiêu chuẩn:"]
@@ -238,18 +218,11 @@ def test_clause_titles_other_than_the_standard_are_shown_and_the_standard_offere
 @SQLITE_ONLY
 def test_the_import_asks_the_files_language(demo_url):
     """Seen: the import asked for no language and followed whichever column a header matched."""
-    import io
-
-    import openpyxl
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["Clause", "Nội dung"])  # a Vietnamese-looking header over English questions
-    ws.append(["8.5.1", "Is the process control slip present?"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    raw = _sheet(["Clause", "Nội dung"],  # a Vietnamese-looking header over English questions
+                 ["8.5.1", "Is the process control slip present?"])
     at = sign_in("isorep")
     at.switch_page("pages/checklists.py").run()
-    at.file_uploader(key="checklist_upload_0").set_value(("en.xlsx", buffer.getvalue(), XLSX)).run()
+    at.file_uploader(key="checklist_upload_0").set_value(("en.xlsx", raw, XLSX)).run()
     language = at.get("button_group")[0]
     assert language.value == "vi"  # guessed from the header, and shown to be changed
     language.set_value("en").run()

@@ -15,13 +15,18 @@ from tests.test_actions import plan
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 
 
-@needs_poppler
-def test_car_has_every_section_and_the_history(session, org, issued, tmp_path):
-    nc = issued["nc"]
+def _accepted(session, org, nc) -> None:
+    """The unit's plan for the finding, submitted and accepted."""
     plan(session, org, nc, rows=[{"action": "Tập huấn nghiệp vụ Một cửa", "owner_name": "Trần Thị Ngọc Ánh",
                                   "due_date": clock.today() + timedelta(days=20)}])
     actions.submit_plan(session, org["auditee"], nc)
     actions.accept_plan(session, org["rep"], nc)
+
+
+@needs_poppler
+def test_car_has_every_section_and_the_history(session, org, issued, tmp_path):
+    nc = issued["nc"]
+    _accepted(session, org, nc)
     path = tmp_path / "car.pdf"
     path.write_bytes(car.build(findings.detail(session, org["rep"], nc), actions.chain(session, org["rep"], nc),
                                changelog.history_of_finding(session, nc), "Ủy ban nhân dân tỉnh Phú Lâm", "vi"))
@@ -52,10 +57,7 @@ def test_car_in_the_official_layout_with_names_to_sign_and_its_steps(session, or
     org_settings.update(session, org["admin"], {"org_parent_vi": "UBND tỉnh Phú Lâm", "org_place": "Phú Lâm",
                                                 "doc_national_header": True})
     nc = issued["nc"]
-    plan(session, org, nc, rows=[{"action": "Tập huấn nghiệp vụ Một cửa", "owner_name": "Trần Thị Ngọc Ánh",
-                                  "due_date": clock.today() + timedelta(days=20)}])
-    actions.submit_plan(session, org["auditee"], nc)
-    actions.accept_plan(session, org["rep"], nc)
+    _accepted(session, org, nc)
     path = tmp_path / "car.pdf"
     path.write_bytes(car.for_finding(session, org["rep"], nc, "vi"))
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
