@@ -98,7 +98,8 @@ def excel_import(me: dict, upload) -> None:
     # The file's language is asked, not inferred from whichever column a header happened to match.
     found = [lang for lang in ("vi", "en") if f"text_{lang}" in guessed]
     languages = {"vi": t("lang.vi"), "en": t("lang.en"), "both": t("checklists.both_languages")}
-    file_lang = st.segmented_control(t("checklists.file_language"), list(languages), format_func=languages.get,
+    file_lang = st.segmented_control(t("checklists.file_language"), list(languages),
+                                     format_func=lambda k: md_escape(languages[k]),
                                      default=found[0] if len(found) == 1 else ("both" if found else "vi"),
                                      key=f"xl_lang_{header_row}") or "vi"
     if file_lang != "both":
