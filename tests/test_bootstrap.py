@@ -87,3 +87,31 @@ def test_serve_refuses_a_schema_that_is_behind_and_names_the_step(tmp_path):
         bootstrap.require_current(engine)
     bootstrap.init(engine)
     assert bootstrap.require_current(engine) == db.head_revision(engine)
+
+
+_HEALTH = """
+import asyncio, json, sys
+from qms.ui import server
+response = asyncio.run(server.health(None))
+print(json.dumps([response.status_code, json.loads(response.body)]))
+"""
+
+
+def _health(url: str) -> list:
+    # In a process of its own: importing the server module sets up Streamlit's app for the whole process.
+    done = subprocess.run([sys.executable, "-c", _HEALTH], cwd=ROOT, env=_init_env(url), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import json
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_healthz_answers_200_only_when_the_database_does_and_is_current(tmp_path):
+    url = f"sqlite:///{tmp_path / 'qms.sqlite3'}"
+    head = db.head_revision(db.get_engine(url))
+    db.get_engine(url).connect().close()  # the file exists, with no schema yet
+    assert _health(url) == [503, {"status": "schema behind", "revision": None, "needed": head}]
+    bootstrap.init(db.get_engine(url))
+    assert _health(url) == [200, {"status": "ok", "revision": head}]
+    assert _health("postgresql+psycopg://nobody@127.0.0.1:1/none") == [
+        503, {"status": "unavailable", "database": "OperationalError"}]
