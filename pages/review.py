@@ -10,10 +10,7 @@ from qms.ui.review_meeting import meeting, record
 from qms.ui.widgets import attempt, date_text, distinct, empty, flash, label, show_flash
 
 me = session.require_user()
-if st.session_state.get("review_present"):
-    st.session_state.pop("_flash", None)  # the room's screen shows the meeting, not the secretary's "saved"
-else:
-    show_flash()
+show_flash(shown=not st.session_state.get("review_present"))  # the room's screen is not told "saved"
 editable = Role.iso_rep in me["roles"]
 with db.session_scope(session.engine()) as s:
     rows = reviews.list_reviews(s, me["id"])

@@ -27,6 +27,7 @@ class SchemaBehind(QMSError):
 
     def __init__(self, found: str | None, needed: str | None) -> None:
         super().__init__("error.schema_behind", found=found or "—", needed=needed or "—")
+        self.found, self.needed = found, needed
 
 
 @contextmanager

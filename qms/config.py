@@ -109,10 +109,6 @@ def settings() -> Settings:
     return _settings(_environment())
 
 
-def documented_variables() -> set[str]:
-    return {field.alias for field in Settings.model_fields.values()}
-
-
 def database_url() -> str:
     return settings().url
 

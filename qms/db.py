@@ -96,7 +96,7 @@ def retry_unique(fn: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(config.ROOT / "migrations"))
     cfg.attributes["engine"] = engine
@@ -109,7 +109,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return _head()
+
+
+@lru_cache(maxsize=1)
+def _head() -> str | None:
+    """The newest migration, read once per process (loading the scripts took 13 ms, on every /healthz)."""
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
 
 
 def migrate(engine: Engine | None = None, revision: str = "head") -> None:

@@ -112,7 +112,7 @@ def complete_decision(session: Session, actor_id: int, action_item_id: int, done
 
 def decisions(session: Session, review_id: int, today: date) -> list[dict]:
     rows = session.exec(select(ActionItem).where(ActionItem.review_id == review_id).order_by(ActionItem.id)).all()
-    return [r.model_dump() | {"overdue": actions.item_overdue(r.model_dump(), today)} for r in rows]
+    return [row | {"overdue": actions.item_overdue(row, today)} for row in (r.model_dump() for r in rows)]
 
 
 def previous_actions(session: Session, review: dict, today: date) -> list[dict]:
@@ -123,8 +123,8 @@ def previous_actions(session: Session, review: dict, today: date) -> list[dict]:
     rows = session.exec(select(ActionItem, ManagementReview.held_on)
                         .join(ManagementReview, ManagementReview.id == ActionItem.review_id)
                         .where(ActionItem.review_id.in_(earlier)).order_by(ManagementReview.held_on, ActionItem.id)).all()
-    return [item.model_dump() | {"review_date": held, "overdue": actions.item_overdue(item.model_dump(), today)}
-            for item, held in rows]
+    return [row | {"review_date": held, "overdue": actions.item_overdue(row, today)}
+            for row, held in ((item.model_dump(), held) for item, held in rows)]
 
 
 def _live_figures(session: Session, actor_id: int, review: dict, today: date) -> dict:

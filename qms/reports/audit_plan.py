@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qms import clock, formats
 from qms.i18n import t
-from qms.reports.pdf import Document, administrative_header
+from qms.reports.pdf import Document, administrative_header, document_number
 
 
 def build(plan: dict, lang: str, head: dict | None = None) -> bytes:
@@ -16,10 +16,8 @@ def build(plan: dict, lang: str, head: dict | None = None) -> bytes:
     official = bool(head and head["administrative"])
     doc = Document(lang, plan["agency"], f"{tr('report.plan_title')} {plan['code']}", running_header=not official)
     if official:
-        # A plan (kế hoạch) carries KH where the agency's report symbol has BC: BC-ISO → KH-ISO.
-        symbol = head["symbol"].removeprefix("BC-")
-        administrative_header(doc, head["parent"], tr("report.number", number=f"…/KH-{symbol}"), head["place"],
-                              clock.today(), lang)
+        administrative_header(doc, head["parent"], tr("report.number", number=document_number(head["symbol"], "KH")),
+                              head["place"], clock.today(), lang)
     doc.heading(tr("report.plan_title").upper())
     doc.set_font("SourceSans", "", 11)
     doc.paragraph(f"{plan['code']} – {plan['title']}", 6, align="C")

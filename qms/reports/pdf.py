@@ -270,6 +270,12 @@ class Pdf(bytes):
         return pdf
 
 
+def document_number(symbol: str, kind: str) -> str:
+    """"…/BB-ISO" for minutes, "…/KH-ISO" for a plan: the kind of document where the agency's report symbol
+    (settings: report_symbol, "BC-ISO") has BC."""
+    return f"…/{kind}-{symbol.removeprefix('BC-')}"
+
+
 def administrative_header(doc: Document, parent: str, number: str, place: str, day, lang: str) -> None:
     """The header of a Vietnamese administrative document: agency and number on the left, national title and
     motto on the right, then place and date (Decree 30/2020 layout, simplified)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qms import charts, formats
 from qms.i18n import t
 from qms.reports import chart_images
-from qms.reports.pdf import Document, administrative_header, recipients
+from qms.reports.pdf import Document, administrative_header, document_number, recipients
 
 
 # Sections drawn from the figures (and the decisions), never empty for want of typing.
@@ -20,9 +20,7 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
     review, live = pack["review"], pack["live"]
     doc = Document(lang, head["agency"], tr("report.review_title"), running_header=not head["administrative"])
     if head["administrative"]:
-        # Minutes (biên bản) carry BB where the agency's report symbol has BC: BC-ISO → BB-ISO.
-        symbol = head["symbol"].removeprefix("BC-")
-        administrative_header(doc, head["parent"], tr("report.number", number=f"…/BB-{symbol}"),
+        administrative_header(doc, head["parent"], tr("report.number", number=document_number(head["symbol"], "BB")),
                               head["place"], review["held_on"], lang)
     doc.heading(tr("report.review_title").upper())
     doc.field(tr("field.date"), formats.day(review["held_on"], lang))

@@ -17,7 +17,7 @@ from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import (attempt, date_text, datetime_text, download, flash, label, labeler, later,
-                            replaced_warning, upload_limit_mb)
+                            evidence_upload, replaced_warning)
 
 
 def _seen(finding_id: int, version: int | None) -> int | None:
@@ -117,9 +117,7 @@ def _report_done(me: dict, finding: dict, chain: dict) -> None:
             left, right = st.columns([1, 2])
             done = left.date_input(t("car.done"), clock.today(), format="DD/MM/YYYY", max_value=clock.today())
             evidence = right.text_input(t("car.evidence"))
-            limit = upload_limit_mb()
-            upload = st.file_uploader(t("audit_day.attach"), key=f"done_file_{row['id']}", max_upload_size=limit)
-            st.caption(t("common.upload_limit", mb=int(limit)))
+            upload = evidence_upload(f"done_file_{row['id']}")
             if st.form_submit_button(t("car.report_done")):
                 with db.session_scope(session.engine()) as s:
                     ok, _ = attempt(actions.report_done, s, me["id"], row["id"], done, evidence)
@@ -160,9 +158,7 @@ def _next_step(me: dict, finding: dict, chain: dict, steps: list[str]) -> None:
             effective = right.radio(t("car.effective"), [True, False], horizontal=True,
                                     format_func=lambda v, yes=t("common.yes"), no=t("common.no"): yes if v else no)
             note = st.text_area(t("car.verification_note"))
-            limit = upload_limit_mb()
-            upload = st.file_uploader(t("audit_day.attach"), key=f"verify_file_{fid}", max_upload_size=limit)
-            st.caption(t("common.upload_limit", mb=int(limit)))
+            upload = evidence_upload(f"verify_file_{fid}")
             if st.form_submit_button(t("car.verify"), type="primary"):
                 if upload is not None:  # the evidence is kept even if the verification itself is refused
                     with db.session_scope(session.engine()) as s:

@@ -12,13 +12,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import streamlit as st
-from sqlalchemy import text
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from qms import auth, config, db
+from qms import auth, bootstrap, config, db
 from qms.ui import legacy_pages
 from qms.ui.upload_cap import UploadCap
 
@@ -76,14 +75,12 @@ async def end_session(request: Request) -> RedirectResponse | PlainTextResponse:
 async def health(_request: Request) -> JSONResponse:
     """200 only when the database answers, with the schema revision it holds (for the web server and operators)."""
     try:
-        engine = db.get_engine()
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        revision, head = db.current_revision(engine), db.head_revision(engine)
+        revision = bootstrap.require_current()  # reads the revision: the database answered
+    except bootstrap.SchemaBehind as behind:
+        return JSONResponse({"status": "schema behind", "revision": behind.found, "needed": behind.needed},
+                            status_code=503)
     except Exception as exc:  # any failure to reach the database is "not healthy", said without details
         return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
-    if revision != head:
-        return JSONResponse({"status": "schema behind", "revision": revision, "needed": head}, status_code=503)
     return JSONResponse({"status": "ok", "revision": revision})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -85,6 +86,14 @@ def upload_limit_mb() -> int:
         return org_settings.upload_limit_mb(s)
 
 
+def evidence_upload(key: str) -> Any:
+    """One evidence file for a form, refused in the browser over the organisation's limit, which it states."""
+    limit = upload_limit_mb()
+    upload = st.file_uploader(t("audit_day.attach"), key=key, max_upload_size=limit)
+    st.caption(t("common.upload_limit", mb=int(limit)))
+    return upload
+
+
 def form_key(name: str) -> str:
     """A form key that changes after a successful save, so the form starts empty again.
 
@@ -102,9 +111,10 @@ def flash(text: str) -> None:
     st.session_state["_flash"] = text
 
 
-def show_flash() -> None:
+def show_flash(shown: bool = True) -> None:
+    """The notice the last save left, once; `shown=False` drops it (a screen where it does not belong)."""
     text = st.session_state.pop("_flash", None)
-    if text:
+    if text and shown:
         st.toast(text, icon=":material/check_circle:")
 
 
@@ -126,14 +136,11 @@ def distinct(names: dict[Any, str]) -> dict[Any, str]:
     """Option labels made unique: Streamlit sends a pick back as its label and takes the first option with it, so
     two meetings on one day with one chair, or two auditors with one name, sent the work to the other one. A
     repeated label gets its rank among its equals: "Nguyễn Văn An (2)"."""
-    seen: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    for label_ in names.values():
-        counts[label_] = counts.get(label_, 0) + 1
+    counts, seen = Counter(names.values()), Counter()
     out = {}
     for key, label_ in names.items():
         if counts[label_] > 1:
-            seen[label_] = seen.get(label_, 0) + 1
+            seen[label_] += 1
             label_ = f"{label_} ({seen[label_]})"
         out[key] = label_
     return out
