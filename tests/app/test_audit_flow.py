@@ -5,24 +5,12 @@ from sqlmodel import Session, select
 from qms import checklist_files, checklists, db
 from qms.models import Audit, Finding, Unit, User
 from tests.app.conftest import by_label, no_errors, sign_in, texts
-
-TINY = """\
-id: "tiny"
-version: "1"
-standard: "TCVN ISO 9001:2015"
-title: {vi: "Danh mục ngắn", en: "Short checklist"}
-clauses:
-  - clause: "8.5.1"
-    title: {vi: "Kiểm soát sản xuất và cung cấp dịch vụ", en: "Control of production and service provision"}
-    questions:
-      - {id: "T1", text: {vi: "Hồ sơ có phiếu kiểm soát?", en: "Control slip present?"}}
-      - {id: "T2", text: {vi: "Trả kết quả đúng hạn?", en: "Results on time?"}}
-"""
+from tests.conftest import tiny_checklist
 
 
 def _ids(url):
     with Session(db.get_engine(url)) as s:
-        tiny, _ = checklist_files.parse_text(TINY)
+        tiny, _ = checklist_files.parse_text(tiny_checklist("tiny"))
         checklist = checklists.store(s, tiny, "tiny.yaml").checklist_id
         people = {u.username: u.id for u in s.exec(select(User)).all()}
         unit_ids = {u.code: u.id for u in s.exec(select(Unit)).all()}
