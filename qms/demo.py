@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from qms import checklists, clock, findings, passwords
+from qms import checklists, clock, findings, passwords, reviews
 from qms.units import search_text as unit_search_text
 from qms import settings as org_settings
 from qms.errors import ValidationError
@@ -132,8 +132,12 @@ def build(session: Session, units: int = 0, years: int = 1, seed: int = 2026) ->
     for year in range(this_year - years, this_year):
         ctx.past_year(year, latest=year == this_year - 1)
     ctx.current_year(this_year)
-    _review(session, user_ids, this_year - 1)
+    review_id = _review(session, user_ids, this_year - 1)
     findings.refresh_due(session)  # the rows above were inserted in bulk, past the domain's writes
+    review = session.get(ManagementReview, review_id)
+    reviews.keep_figures(session, None, review, review.held_on)  # the figures it was held with
+    review.figures_at = _at(review.held_on)
+    session.add(review)
     org_settings.put(session, "_demo", [{"username": p[0], "roles": [str(r) for r in p[2]]} for p in PEOPLE])
     session.execute(text("ANALYZE"))  # fresh statistics, or the planner guesses badly on bulk-loaded tables
     org_settings.put(session, "org_name_vi", "Ủy ban nhân dân tỉnh Phú Lâm")
@@ -151,7 +155,7 @@ def settle(engine) -> None:
             conn.execute(text("VACUUM ANALYZE"))
 
 
-def _review(session: Session, user_ids: dict[str, int], year: int) -> None:
+def _review(session: Session, user_ids: dict[str, int], year: int) -> int:
     """Last year's management review, with decisions in every state, for "previous review actions"."""
     held = date(year, 12, 15)
     review_id = _bulk(session, ManagementReview, [{
@@ -172,6 +176,7 @@ def _review(session: Session, user_ids: dict[str, int], year: int) -> None:
         {"review_id": review_id, "action": "Tập huấn ISO cho công chức mới sau sắp xếp",
          "owner_name": "Sở Nội vụ", "due_date": date(year + 1, 12, 31), "done_date": None, "evidence": "",
          "status": "open"}])
+    return review_id
 
 
 def _units(session: Session, extra: int, rng: random.Random) -> dict[str, int]:

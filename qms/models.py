@@ -347,6 +347,9 @@ class ManagementReview(SQLModel, table=True):
     status: str = Field(default="draft", max_length=20)
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: Optional[datetime] = _ts()
+    # The figures the meeting was held with, kept when its record is saved on or after the meeting day.
+    figures: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    figures_at: Optional[datetime] = _ts()
 
 
 class ActionItem(SQLModel, table=True):

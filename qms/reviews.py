@@ -69,6 +69,10 @@ def save_record(session: Session, actor_id: int, review_id: int, held_on: date, 
     if review.status == "draft" and nfc(attendees):
         changes["status"] = (review.status, "held")
         review.status = "held"
+    if review.status == "held" and review.figures is None and review.held_on <= clock.today():
+        # The record of a meeting that has taken place: its figures stop moving with later work.
+        keep_figures(session, actor_id, review, clock.today())
+        changes["figures_at"] = (None, review.figures_at)
     session.add(review)
     changelog.record(session, "review", review.id, actor_id, changes)
     session.commit()
@@ -162,15 +166,45 @@ def _live_key(session: Session, actor_id: int, review: dict, today: date) -> str
     return snapshots.key("review", None if visible is None else sorted(visible), review["held_on"], today)
 
 
-def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> dict:
-    """The figures the meeting sees live: actions of earlier reviews, findings and actions, audits, conformity.
+def keep_figures(session: Session, actor_id: int | None, review: ManagementReview, today: date) -> None:
+    """Keep the figures as the meeting saw them, JSON-ready: the counts and where earlier decisions stood."""
+    require(session, actor_id, "reviews:manage")
+    kept = ("action", "owner_name", "due_date", "done_date", "review_date", "overdue")
+    as_dict = review.model_dump()
+    earlier = [{k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items() if k in kept}
+               for row in previous_actions(session, as_dict, today)]
+    review.figures = {**_live_figures(session, actor_id, as_dict, today), "previous_actions": earlier}
+    review.figures_at = clock.now()
 
-    The counted figures come as last counted (`counted_at`); `due` says they should be counted again
+
+def _thaw(figures: dict) -> dict:
+    dates = ("due_date", "done_date", "review_date")
+    return {**figures, "previous_actions": [
+        {k: (date.fromisoformat(v) if k in dates and v else v) for k, v in row.items()}
+        for row in figures["previous_actions"]]}
+
+
+def live_inputs(session: Session, actor_id: int, review: dict, today: date) -> dict:
+    """The figures the meeting sees: actions of earlier reviews, findings and actions, audits, conformity.
+
+    A review whose record was saved on or after its day shows the figures kept then (`frozen`, counted at
+    `counted_at`). Otherwise the counted figures come as last counted; `due` says they should be counted again
     (`refresh_live_inputs`, away from the screen)."""
+    require(session, actor_id, "reviews:read")
+    if review.get("figures"):
+        return {**_thaw(review["figures"]), "counted_at": review["figures_at"], "due": False, "frozen": True}
     figures, counted_at, due = snapshots.get(session, _live_key(session, actor_id, review, today),
                                              lambda: _live_figures(session, actor_id, review, today))
     return {"previous_actions": previous_actions(session, review, today), **figures, "counted_at": counted_at,
-            "due": due}
+            "due": due, "frozen": False}
+
+
+def figures_note(review: dict, live: dict, today: date) -> str:
+    """Which figures a meeting shows, as the message key that says so: kept at the meeting, or current."""
+    if live["frozen"]:
+        return "review.figures_frozen"
+    return "review.figures_not_kept" if review["status"] == "held" and review["held_on"] < today \
+        else "review.figures_live"
 
 
 def refresh_live_inputs(session: Session, actor_id: int, review: dict, today: date) -> None:

@@ -26,7 +26,7 @@ from qms import (actions, attachments, audits, backup, checklists, completion, d
                  users)
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
-from qms.models import (ActionItem, CorrectiveAction, Finding, FindingStatus, Response,
+from qms.models import (ActionItem, ManagementReview, CorrectiveAction, Finding, FindingStatus, Response,
                         Role, User, UserRole, UserUnit)
 from qms.permissions import ANY, RULES
 from tests.conftest import BACKENDS, fresh_pg_database
@@ -167,6 +167,8 @@ PROBES: dict[str, list[Probe]] = {
     "reviews.create": [Probe("reviews:manage", lambda s, t, me: reviews.create(s, me, TODAY, "Giám đốc"), False)],
     "reviews.save_record": [Probe("reviews:manage", lambda s, t, me: reviews.save_record(
         s, me, t["review"], TODAY, "Giám đốc", "Ban lãnh đạo", {}, ""), False)],
+    "reviews.keep_figures": [Probe("reviews:manage", lambda s, t, me: reviews.keep_figures(
+        s, me, s.get(ManagementReview, t["review"]), TODAY), False)],
     "reviews.add_decision": [Probe("reviews:manage", lambda s, t, me: reviews.add_decision(
         s, me, t["review"], "Việc", "Bà C", TODAY), False)],
     "reviews.complete_decision": [Probe("reviews:manage", lambda s, t, me: reviews.complete_decision(

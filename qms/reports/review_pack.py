@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qms import charts, formats
+from qms import charts, formats, reviews
 from qms.i18n import t
 from qms.reports import chart_images
 from qms.reports.pdf import Document, administrative_header, document_number, recipients
@@ -10,6 +10,13 @@ from qms.reports.pdf import Document, administrative_header, document_number, re
 
 # Sections drawn from the figures (and the decisions), never empty for want of typing.
 _FIGURES = ("previous_actions", "nonconformities", "audits", "monitoring", "decisions")
+
+
+def for_review(session, actor_id: int | None, review_id: int, today, lang: str) -> bytes:
+    """The pack of one review, read from the database for whoever may read reviews."""
+    from qms import report_data
+    return build(report_data.review_pack(session, actor_id, review_id, today), report_data.letterhead(session, lang),
+                 lang)
 
 
 def build(pack: dict, head: dict, lang: str) -> bytes:
@@ -26,6 +33,7 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
     doc.field(tr("field.date"), formats.day(review["held_on"], lang))
     doc.field(tr("review.chair"), review["chair"])
     doc.field(tr("review.attendees"), review["attendees"])
+    doc.paragraph(tr(reviews.figures_note(review, live, pack["today"]), at=formats.moment(live["counted_at"], lang)))
     # Sections of typed inputs left empty are named once, not each under its own heading.
     typed = [name for name in pack["sections"] if name not in _FIGURES]
     empty = [str(n) for n, name in enumerate(pack["sections"], start=1)

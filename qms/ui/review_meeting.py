@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qms import charts, clock, db, formats, report_data, reviews
+from qms import charts, clock, db, formats, reviews
 from qms.reports import review_pack
-from qms.ui.report_buttons import pdf_button
+from qms.reports.pdf import unprintable
 from qms.ui import session
 from qms.ui.background import count_in_background
 from qms.ui.i18n import lang, t
-from qms.ui.widgets import attempt, date_text, distinct, flash, label
+from qms.ui.widgets import attempt, date_text, datetime_text, distinct, download, flash, label, later, replaced_warning
 
 # Larger type and no sidebar for a projector; our own CSS, no user text.
 PRESENTATION_CSS = """<style>
@@ -114,6 +114,7 @@ def meeting(me: dict, review_id: int) -> None:
     st.caption(f"{t('review.title')} · {date_text(review['held_on'])} · {index + 1}/{len(sections)}")
     st.title(t(f"review.section.{name}"))
     st.caption(t(f"review.clause.{name}"))
+    st.caption(t(reviews.figures_note(review, live, today), at=datetime_text(live["counted_at"])))
     _section(name, review, live, t("dashboard.count"))
 
     @session.guarded
@@ -131,21 +132,11 @@ def meeting(me: dict, review_id: int) -> None:
 
 
 def pack_pdf(me: dict, review: dict, items: list[dict]) -> None:
-    """The review pack as PDF, rebuilt only when the record or its decisions changed."""
-    language = lang()
-
-    def build(progress):
-        with db.session_scope(session.engine()) as s:
-            pack = report_data.review_pack(s, me["id"], review["id"], clock.today())
-            head = report_data.letterhead(s, language)
-        progress(0.3)
-        data = review_pack.build(pack, head, language)
-        progress(1.0)
-        return data
-
-    version = (language, repr(review), repr(items))
-    pdf_button(t("report.download_review"), f"review_{review['id']}", version, build,
-               f"xem-xet-lanh-dao-{review['held_on']}.pdf")
+    """The review pack as PDF, built when the button is clicked: one click, one file."""
+    download(t("report.download_review"), later(review_pack.for_review, me["id"], review["id"], clock.today(), lang()),
+             f"xem-xet-lanh-dao-{review['held_on']}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
+             key=f"review_pack_{review['id']}")
+    replaced_warning(*unprintable([review, items]))
 
 
 def record(me: dict, review_id: int, editable: bool) -> None:

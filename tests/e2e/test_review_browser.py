@@ -1,5 +1,7 @@
 """A management review on demo data in a real browser: present it, record it, decide, and see the decisions as actions."""
 
+import subprocess
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,6 +49,13 @@ def test_run_a_management_review(browser, server):
     expect(rep.get_by_text("Đã thêm quyết định").first).to_be_visible()
     assert_no_exception(rep)
     shot(rep, "isorep_review_record_vi")
+    # One click gives the pack, with the figures the meeting was held with (kept when the record was saved).
+    with rep.expect_download() as pack:
+        rep.get_by_role("button", name="Tạo bộ tài liệu xem xét của lãnh đạo (PDF)").click()
+    path = pack.value.path()
+    assert path.read_bytes().startswith(b"%PDF")
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+    assert "Số liệu tại thời điểm họp" in text and "Cập nhật các quy trình TTHC theo quyết định công bố mới" in text
     rep.get_by_role("button", name="Trình chiếu cuộc họp").click()
     wait_for_app(rep)
     rep.keyboard.press("ArrowLeft")  # from the first section nothing moves; go to the end with the buttons
@@ -54,5 +63,6 @@ def test_run_a_management_review(browser, server):
         rep.get_by_role("button", name="Trang sau").click()
         wait_for_app(rep)
     expect(rep.get_by_role("heading", name="Quyết định và đầu ra của cuộc họp")).to_be_visible()
+    expect(rep.get_by_text("Số liệu tại thời điểm họp").first).to_be_visible()
     shot(rep, "isorep_review_decisions_vi")
     rep.context.close()
