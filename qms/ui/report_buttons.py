@@ -21,10 +21,11 @@ def pdf_button(label: str, key: str, version: object, build: Callable[[Callable[
     store = st.session_state.setdefault("_built_pdfs", {})
     cached = store.get(key)
     if cached is None or cached[0] != version:
-        if st.button(label, icon=":material/picture_as_pdf:", key=f"build_{key}"):
-            bar = st.progress(0.0, text=t("report.building"))
+        slot = st.empty()
+        if slot.button(label, icon=":material/picture_as_pdf:", key=f"build_{key}"):
+            bar = slot.progress(0.0, text=t("report.building"))  # the button gives way: it was clicked once
             data = build(lambda fraction: bar.progress(min(max(fraction, 0.0), 1.0), text=t("report.building")))
-            bar.empty()
+            slot.empty()
             store.pop(key, None)
             store[key] = cached = (version, data)
             while len(store) > KEPT:

@@ -33,3 +33,11 @@ def test_only_the_newest_built_pdfs_are_kept():
     at.session_state["audit"] = "a5"
     at.run()
     assert len(at.get("download_button")) == 1 and "build_a5" not in [b.key for b in at.button]
+
+
+def test_after_one_click_only_the_save_button_is_left():
+    # The build button stayed beside the new save button until the next run: a click that seemed to do nothing.
+    at = AppTest.from_function(_screen, default_timeout=30)
+    at.run()
+    at.button(key="build_a0").click().run()
+    assert [b.key for b in at.button] == [] and len(at.get("download_button")) == 1
