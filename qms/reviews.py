@@ -152,7 +152,8 @@ def _live_figures(session: Session, actor_id: int, review: dict, today: date) ->
     return {"status_grade": metrics.findings_by_status_grade(session, actor_id, flt),
             "by_clause": metrics.open_by_clause(session, actor_id, flt)[:10],
             "by_age": metrics.open_by_age(session, actor_id, flt, today),
-            "months": metrics.opened_closed_by_month(session, actor_id, flt),
+            "months": [m for m in metrics.opened_closed_by_month(session, actor_id, flt)
+                       if m["month"] <= f"{review['held_on']:%Y-%m}"],  # none after the meeting
             "overdue": metrics.overdue_count(session, actor_id, today),
             "conformity": metrics.conformity_by_unit(session, actor_id, flt),
             "coverage": metrics.programme_coverage(session, actor_id, review["held_on"].year),

@@ -3,6 +3,8 @@ next/previous from buttons or the arrow keys; decisions recorded as tracked acti
 
 from __future__ import annotations
 
+from html import escape
+
 import pandas as pd
 import streamlit as st
 
@@ -14,12 +16,23 @@ from qms.ui.background import count_in_background
 from qms.ui.i18n import lang, t
 from qms.ui.widgets import attempt, date_text, datetime_text, distinct, download, flash, label, later, replaced_warning
 
-# Larger type and no sidebar for a projector; our own CSS, no user text.
+# A meeting-room screen (1920×1080 seen from the back of the room): the whole width, type twice the usual size,
+# tables as HTML (a canvas grid cannot be enlarged), the navigation fixed at the bottom. Our own CSS, no user text.
 PRESENTATION_CSS = """<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
-[data-testid="stMainBlockContainer"] {max-width: 1400px; padding-top: 1.5rem;}
-[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {font-size: 1.35rem;}
-[data-testid="stMetricValue"] {font-size: 3rem;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+[data-testid="stMainBlockContainer"] {max-width: none; padding: 1.5rem 3rem 7rem;}
+[data-testid="stMainBlockContainer"] h1 {font-size: 3.2rem; padding-top: 0.5rem;}
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {font-size: 1.75rem;}
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"],
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p {font-size: 1.35rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.75rem !important;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 4.5rem !important; line-height: 1.15;}
+.qms-slide-table {width: 100%; border-collapse: collapse; font-size: 1.6rem; line-height: 1.35;}
+.qms-slide-table th {text-align: left; font-weight: 600; border-bottom: 2px solid #888; padding: 0.5rem 0.75rem;}
+.qms-slide-table td {border-bottom: 1px solid #ddd; padding: 0.5rem 0.75rem; vertical-align: top;}
+.st-key-review_nav {position: fixed; left: 3rem; right: 3rem; bottom: 1rem; width: auto !important; z-index: 100;
+  background: #fff; padding-top: 0.5rem;}
+.st-key-review_nav button p {font-size: 1.5rem;}
 </style>"""
 # Arrow keys press our Next / Previous buttons (found by their stable keys' container class).
 KEYS_JS = """<script>
@@ -43,6 +56,21 @@ def _table(rows: list[dict], columns: dict[str, str]) -> None:
         st.caption(t("review.nothing"))
 
 
+def _slide_table(rows: list[dict], columns: dict[str, str]) -> None:
+    """A table in the room's type size; every cell escaped, so typed text stays text."""
+    if not rows:
+        st.caption(t("review.nothing"))
+        return
+    head = "".join(f"<th>{escape(title)}</th>" for title in columns.values())
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(row.get(c) or ''))}</td>" for c in columns) + "</tr>"
+                   for row in rows)
+    st.html(f'<table class="qms-slide-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
+def _chart(chart, bars: int = 0) -> None:
+    st.altair_chart(charts.for_room(chart, bars), width="stretch")
+
+
 def _section(name: str, review: dict, live: dict, count: str) -> None:
     if name == "previous_actions":
         rows = [r | {"state": t("review.done") if r["done_date"] else (t("field.overdue") if r["overdue"]
@@ -52,7 +80,7 @@ def _section(name: str, review: dict, live: dict, count: str) -> None:
         done = sum(1 for r in rows if r["done_date"])
         st.metric(t("review.done_of", done=done, total=len(rows)),
                   formats.percent(round(100 * done / len(rows)) if rows else 0, lang()))
-        _table(rows, {"review": t("review.meeting_of"), "action": t("car.action"), "owner_name": t("car.owner"),
+        _slide_table(rows, {"review": t("review.meeting_of"), "action": t("car.action"), "owner_name": t("car.owner"),
                       "due": t("field.due"), "state": t("field.status")})
     elif name == "nonconformities":
         open_now = sum(r["count"] for r in live["status_grade"] if r["status"] not in ("closed", "draft"))
@@ -63,27 +91,25 @@ def _section(name: str, review: dict, live: dict, count: str) -> None:
         left, right = st.columns(2)
         with left:
             if live["by_clause"]:
-                st.altair_chart(charts.pareto(live["by_clause"], t("field.clause"), count, t("dashboard.cumulative")),
-                                width="stretch")
+                _chart(charts.pareto(live["by_clause"], t("field.clause"), count, t("dashboard.cumulative")))
         with right:
             if live["months"]:
-                st.altair_chart(charts.monthly_lines(live["months"], t("dashboard.month"), count,
-                                                     {"opened": t("dashboard.opened"), "closed": t("dashboard.closed")}),
-                                width="stretch")
+                _chart(charts.monthly_lines(live["months"], t("dashboard.month"), count,
+                                            {"opened": t("dashboard.opened"), "closed": t("dashboard.closed")}))
     elif name == "monitoring":
         cov = live["coverage"]
         st.metric(t("dashboard.coverage", year=cov["year"]), f"{cov['planned']}/{cov['active']}")
         if live["conformity"]:
-            st.altair_chart(charts.conformity(live["conformity"], t("field.unit"), t("dashboard.rate")), width="stretch")
+            _chart(charts.conformity(live["conformity"], t("field.unit"), t("dashboard.rate")), len(live["conformity"]))
         st.text(review["inputs"].get("monitoring") or "")
     elif name == "audits":
-        _table([a | {"status": label("audit_status", a["status"]),
+        _slide_table([a | {"status": label("audit_status", a["status"]),
                      "result": ", ".join(f"{label('grade', g)}: {n}" for g, n in sorted(a["grades"].items()))}
                 for a in live["audits"]],
                {"code": t("field.code"), "title": t("field.title"), "status": t("field.status"),
                 "units": t("programme.units"), "result": t("review.findings_by_grade")})
     elif name == "decisions":
-        _table([d | {"due": date_text(d["due_date"]), "state": t("review.done") if d["done_date"] else
+        _slide_table([d | {"due": date_text(d["due_date"]), "state": t("review.done") if d["done_date"] else
                      (t("field.overdue") if d["overdue"] else t("review.open_state"))}
                 for d in live["decisions"]],
                {"action": t("car.action"), "owner_name": t("car.owner"), "due": t("field.due"), "state": t("field.status")})
@@ -121,7 +147,7 @@ def meeting(me: dict, review_id: int) -> None:
     def move(step: int) -> None:
         st.session_state["review_section"] = max(0, min(len(sections) - 1, index + step))
 
-    left, middle, right = st.columns([1, 2, 1])
+    left, middle, right = st.container(key="review_nav").columns([1, 2, 1])
     left.button(t("common.previous"), key="review_prev", on_click=move, args=(-1,), disabled=index == 0,
                 width="stretch", icon=":material/arrow_back:")
     right.button(t("common.next"), key="review_next", on_click=move, args=(1,), disabled=index + 1 == len(sections),

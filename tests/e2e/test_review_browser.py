@@ -5,7 +5,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, new_page, open_app, shot, sign_in, wait_for_app
+from tests.e2e.conftest import assert_no_exception, choose, new_page, open_app, shot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -65,4 +65,42 @@ def test_run_a_management_review(browser, server):
     expect(rep.get_by_role("heading", name="Quyết định và đầu ra của cuộc họp")).to_be_visible()
     expect(rep.get_by_text("Số liệu tại thời điểm họp").first).to_be_visible()
     shot(rep, "isorep_review_decisions_vi")
+    rep.context.close()
+
+
+def test_the_meeting_room_screen_fills_a_1920_by_1080_screen(browser, server):
+    """Last year's review, shown as the room sees it: its own figures, type readable from the back, nothing cut."""
+    rep = new_page(browser, server, width=1920)
+    rep.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in(rep, "isorep")
+    open_app(rep, "/review")
+    last_year = rep.evaluate("new Date().getFullYear() - 1")
+    choose(rep, "Cuộc họp", f"15/12/{last_year} – Phó Chủ tịch UBND tỉnh")
+    rep.get_by_role("button", name="Trình chiếu cuộc họp").click()
+    wait_for_app(rep)
+    expect(rep.get_by_text("Số liệu tại thời điểm họp").first).to_be_visible()  # kept when it was held
+
+    def box(selector: str) -> dict:
+        return rep.locator(selector).first.bounding_box()
+
+    def font_px(selector: str) -> float:
+        return rep.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+    nav = box(".st-key-review_nav")
+    assert nav["y"] + nav["height"] <= 1080 and nav["y"] > 950 and nav["x"] >= 0 and nav["x"] + nav["width"] <= 1920
+    assert font_px("h1") >= 48
+    for _ in range(7):  # to the audits' results: a table
+        rep.get_by_role("button", name="Trang sau").click()
+        wait_for_app(rep)
+    expect(rep.get_by_role("heading", name="Kết quả đánh giá", exact=True)).to_be_visible()
+    assert font_px(".qms-slide-table td") >= 24 and font_px(".qms-slide-table th") >= 24
+    for _ in range(2):
+        rep.get_by_role("button", name="Trang trước").click()
+        wait_for_app(rep)
+    expect(rep.get_by_role("heading", name="Sự không phù hợp và hành động khắc phục")).to_be_visible()
+    assert font_px("[data-testid='stMetricValue'] p") >= 60
+    chart = box("[data-testid='stVegaLiteChart']")
+    assert chart["width"] >= 700 and chart["y"] + chart["height"] >= 0.6 * 1080  # the content fills the screen
+    assert_no_exception(rep)
+    shot(rep, "isorep_review_room_1920_vi")
     rep.context.close()
