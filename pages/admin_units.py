@@ -8,6 +8,7 @@ from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import unit_picker
 from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
+from qms.ui.tables import widths
 
 me = session.require_user()
 show_flash()
@@ -22,7 +23,8 @@ with db.session_scope(session.engine()) as s:
 st.dataframe([{t("field.code"): u["code"], t("field.name"): "    " * u["depth"] + u["name"],
                t("field.type"): label("unit_type", u["type"]),
                t("field.active"): "✓" if u["active"] else "—"} for u in shown],
-             hide_index=True, width="stretch", height=min(35 * len(shown) + 40, 420))
+             hide_index=True, width="stretch", height=min(35 * len(shown) + 40, 420),
+             column_config=widths({t("field.code"): 120, t("field.type"): 190, t("field.active"): 120}, [t("field.name")]))
 st.caption(t("units.count", shown=len(shown), total=matching))
 
 create_tab, edit_tab = st.tabs([t("units.create"), t("units.edit")])

@@ -10,6 +10,7 @@ from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import units_picker
 from qms.ui.widgets import attempt, flash, form_key, reset_form, label, labeler, show_flash
+from qms.ui.tables import widths
 
 me = session.require_user()
 show_flash()
@@ -23,7 +24,9 @@ st.dataframe([{t("field.username"): u["username"], t("field.full_name"): u["full
                t("field.roles"): ", ".join(label("role", r) for r in u["roles"]),
                t("field.units"): ", ".join(x["code"] for x in u["units"]),
                t("field.active"): "✓" if u["active"] else "—"} for u in accounts],
-             hide_index=True, width="stretch")
+             hide_index=True, width="stretch",
+             column_config=widths({t("field.username"): 140, t("field.active"): 120},
+                                  [t("field.full_name"), t("field.roles"), t("field.units")]))
 
 create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")])
 with create_tab:

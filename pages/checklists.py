@@ -9,6 +9,7 @@ from qms.ui.checklist_import import import_panel, problem_table
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import datetime_text, download, later, show_flash
+from qms.ui.tables import widths
 
 me = session.require_user()
 show_flash()
@@ -77,7 +78,9 @@ with tabs[1]:
         history = checklists.versions(s, code)
     st.dataframe([{t("checklists.version"): h["version"], t("checklists.loaded_at"): datetime_text(h["loaded_at"]),
                    t("checklists.source"): h["source"], t("checklists.used_by"): ", ".join(h["audits"]) or "—"}
-                  for h in history], hide_index=True, width="stretch")
+                  for h in history], hide_index=True, width="stretch",
+                 column_config=widths({t("checklists.version"): 84, t("checklists.loaded_at"): 140},
+                                      [t("checklists.source"), t("checklists.used_by")]))
 
 with tabs[2]:
     name = f"{code}-{chosen['version']}"

@@ -14,6 +14,7 @@ from qms.ui.dashboard_data import figures
 from qms.ui.i18n import t
 from qms.ui.pickers import unit_picker
 from qms.ui.widgets import datetime_text, download, label, labeler
+from qms.ui.tables import widths
 
 me = session.require_user()
 st.title(t("dashboard.title"))
@@ -62,7 +63,7 @@ def panel(title: str, chart, rows: list[dict], columns: dict[str, str], name: st
         narrow(pick, event)
     table = pd.DataFrame(rows)[list(columns)].rename(columns=columns)
     with st.expander(t("dashboard.table")):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=widths({}, list(table.columns)))
         download(t("dashboard.download"), partial(exports.table_workbook, table, title), f"{name}.xlsx",
                  key=f"xlsx_{name}", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

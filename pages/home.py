@@ -6,7 +6,7 @@ from qms import clock, db, inbox
 from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
-from qms.ui.tables import finding_table
+from qms.ui.tables import finding_table, widths
 from qms.ui.widgets import date_text, empty, show_flash
 
 me = session.require_user()
@@ -34,12 +34,14 @@ def lists(found_by_kind: dict) -> None:
         if not rows:
             empty("home.none")
         elif kind == "answers":
-            st.dataframe([{t("field.audit"): r["audit"], t("field.unit"): r["unit"],
-                           t("field.date"): date_text(r["date"]), t("home.progress"): f"{r['answered']}/{r['total']}"}
-                          for r in rows], hide_index=True, width="stretch")
+            st.dataframe([{t("field.audit"): r["audit"], t("field.date"): date_text(r["date"]),
+                           t("home.progress"): f"{r['answered']}/{r['total']}", t("field.unit"): r["unit"]}
+                          for r in rows], hide_index=True, width="stretch",
+                         column_config=widths({t("field.audit"): 120, t("field.date"): 104, t("home.progress"): 96},
+                                              [t("field.unit")]))
         else:
             finding_table(rows, key=f"home_{kind}")
-            st.caption(t("findings.click_hint"))
+            st.caption(t("findings.marks"))
 
 
 st.header(t("home.waiting"))

@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from qms import audits, clock, db, exports
+from qms import audits, clock, db, exports, formats
 from qms.models import Role
 from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.planning_panel import (audit_report_pdf, audit_units, coverage_grid, new_audit, new_programme, plan_pdf,
                                    planned_units, reopen_form)
 from qms.ui.tailoring_panel import tailoring_panel
-from qms.ui.widgets import date_text, download, empty, label, later, show_flash
+from qms.ui.widgets import download, empty, label, later, show_flash
+from qms.ui.tables import widths
 
 me = session.require_user()
 show_flash()
@@ -43,11 +44,13 @@ tabs = st.tabs(names)
 with tabs[0]:
     if not plan["audits"]:
         empty("planning.no_audits")
-    st.dataframe([{t("field.code"): a["code"], t("field.title"): a["title"],
-                   t("field.status"): label("audit_status", a["status"]),
-                   t("programme.start"): date_text(a["planned_start"]), t("programme.end"): date_text(a["planned_end"]),
-                   t("field.lead"): a["lead"] or "", t("field.checklist"): a["checklist"], t("programme.units"): a["units"]}
-                  for a in plan["audits"]], hide_index=True, width="stretch")
+    # The checklist of each audit is on its own panel below: a tablet has room for the period, not for it.
+    st.dataframe([{t("field.code"): a["code"], t("field.status"): label("audit_status", a["status"]),
+                   t("programme.period"): formats.period(a["planned_start"], a["planned_end"], lang()),
+                   t("programme.units"): a["units"], t("field.title"): a["title"], t("field.lead"): a["lead"] or ""}
+                  for a in plan["audits"]], hide_index=True, width="stretch",
+                 column_config=widths({t("field.code"): 112, t("field.status"): 150, t("programme.period"): 176,
+                                       t("programme.units"): 76}, [t("field.title"), t("field.lead")]))
     if plan["audits"]:
         download(t("planning.export"), later(exports.programme_file, me["id"], year, lang()),
                  f"chuong-trinh-danh-gia-{year}.xlsx", icon=":material/table_view:", key="programme_xlsx",

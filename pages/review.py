@@ -8,6 +8,7 @@ from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.review_meeting import meeting, record
 from qms.ui.widgets import attempt, date_text, distinct, empty, flash, label, show_flash
+from qms.ui.tables import widths
 
 me = session.require_user()
 show_flash(shown=not st.session_state.get("review_present"))  # the room's screen is not told "saved"
@@ -36,9 +37,11 @@ if editable:
 if not rows:
     empty("review.none")
     st.stop()
-st.dataframe([{t("field.date"): date_text(r["held_on"]), t("review.chair"): r["chair"],
-               t("field.status"): label("review_status", r["status"]), t("review.decisions"): r["decisions"],
-               t("review.open"): r["open"]} for r in rows], hide_index=True, width="stretch")
+st.dataframe([{t("field.date"): date_text(r["held_on"]), t("field.status"): label("review_status", r["status"]),
+               t("review.decisions"): r["decisions"], t("review.open"): r["open"], t("review.chair"): r["chair"]}
+              for r in rows], hide_index=True, width="stretch",
+             column_config=widths({t("field.date"): 104, t("field.status"): 120, t("review.decisions"): 110,
+                                   t("review.open"): 130}, [t("review.chair")]))
 by_id = {r["id"]: r for r in rows}
 if chosen not in by_id:
     chosen = rows[0]["id"]

@@ -7,6 +7,7 @@ from qms.ui import browser, session
 from qms.ui.i18n import t
 from qms.ui.sidebar import language_switch
 from qms.ui.widgets import attempt
+from qms.ui.tables import widths
 
 _, middle, _ = st.columns([1, 2, 1])
 with middle:
@@ -58,4 +59,5 @@ with middle:
             st.markdown(f"**{t('signin.demo_accounts')}** — {t('field.password')}: `{demo_password}`")
             st.dataframe([{t("field.username"): a["username"],
                            t("field.roles"): ", ".join(t(f"role.{r}") for r in a["roles"])} for a in accounts],
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch",
+                         column_config=widths({t("field.username"): 140}, [t("field.roles")]))

@@ -28,6 +28,11 @@ def moment(value: datetime | None, lang: str) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
 
 
+def period(start: date | None, end: date | None, lang: str) -> str:
+    """Two days as one span: 01/10/2026 – 15/10/2026 (one of them alone when the other is not set)."""
+    return " – ".join(day(d, lang) for d in (start, end) if d is not None)
+
+
 def number(value: float | int, lang: str, digits: int = 0) -> str:
     """Digits grouped by a narrow space (2 000), decimals after a comma in Vietnamese (81,2), a point in English."""
     text = f"{value:,.{digits}f}".replace(",", NARROW)

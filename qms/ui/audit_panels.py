@@ -11,7 +11,8 @@ from qms.models import Grade
 from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
-from qms.ui.widgets import attempt, date_text, datetime_text, empty, flash, label, labeler
+from qms.ui.widgets import attempt, datetime_text, empty, flash, label, labeler
+from qms.ui.tables import widths
 
 GRADES = [g.value for g in Grade]
 
@@ -113,13 +114,17 @@ def _progress() -> None:
         empty("audit_day.live_none")
         return
     st.caption(t("audit_day.live_hint", at=datetime_text(clock.now())))
-    st.dataframe([{t("field.audit"): r["audit"], t("field.unit"): r["unit"], t("field.date"): date_text(r["date"]),
+    # Every auditor of the team, with what each recorded (0 included): the team and its work in one column.
+    columns = widths({t("field.audit"): 116, t("audit_day.live_progress"): 104, t("audit_day.live_answered"): 80,
+                      t("audit_day.live_findings"): 80, t("audit_day.live_last"): 130},
+                     [t("field.unit"), t("audit_day.live_by_auditor")])
+    columns[t("audit_day.live_progress")] = st.column_config.ProgressColumn(
+        t("audit_day.live_progress"), min_value=0.0, max_value=1.0, format="percent", width=104)
+    st.dataframe([{t("field.audit"): r["audit"], t("field.unit"): r["unit"],
                    t("audit_day.live_progress"): r["answered"] / r["total"] if r["total"] else 0.0,
                    t("audit_day.live_answered"): f"{r['answered']}/{r['total']}",
                    t("audit_day.live_findings"): r["findings"],
                    t("audit_day.live_last"): datetime_text(r["last_activity"]),
-                   t("audit_day.live_by_auditor"): "; ".join(f"{name or '—'}: {n}" for name, n in r["by_auditor"].items())
-                   or "—", t("audit_day.live_team"): ", ".join(r["auditors"])} for r in rows],
-                 hide_index=True, width="stretch",
-                 column_config={t("audit_day.live_progress"): st.column_config.ProgressColumn(
-                     t("audit_day.live_progress"), min_value=0.0, max_value=1.0, format="percent")})
+                   t("audit_day.live_by_auditor"): "; ".join(
+                       f"{name}: {r['by_auditor'].get(name, 0)}" for name in r["auditors"]) or "—"} for r in rows],
+                 hide_index=True, width="stretch", column_config=columns)

@@ -14,12 +14,14 @@ from qms.ui import session
 from qms.ui.i18n import error_text, t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form
+from qms.ui.tables import widths
 
 
 def problem_table(source: str, problems) -> None:
     """Problems as FILE:LINE: message rows (plain cells, never HTML)."""
     st.dataframe(pd.DataFrame([{t("checklists.line"): p.line, t("checklists.problem"): t(p.key, **p.params)}
-                               for p in problems]), hide_index=True, width="stretch")
+                               for p in problems]), hide_index=True, width="stretch",
+                 column_config=widths({t("checklists.line"): 80}, [t("checklists.problem")]))
     st.caption(t("checklists.problems_in", source=md_escape(source), n=len(problems)))
 
 
@@ -131,7 +133,8 @@ def excel_import(me: dict, upload) -> None:
     st.markdown(f"**{t('checklists.preview')}**")
     preview = [{t(f"checklists.role.{role}"): (row[i] if i < len(row) else "") for role, i in mapping.items()}
                for row in body[:10] if row]
-    st.dataframe(pd.DataFrame(preview), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(preview), hide_index=True, width="stretch",
+                 column_config=widths({}, list(preview[0]) if preview else []))
     result = checklist_excel.build(body, mapping, meta, header_row)
     choices = [p for p in result.problems if p.key in _CHOICES]
     if choices:  # nothing is wrong with the file: a column or a name is still to be chosen above
@@ -147,7 +150,8 @@ def excel_import(me: dict, upload) -> None:
         st.dataframe(pd.DataFrame([{t("field.clause"): c, t("checklists.in_file"): given,
                                     t("checklists.in_standard"): official}
                                    for c, _lang, given, official in result.other_titles]),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch",
+                     column_config=widths({t("field.clause"): 80}, [t("checklists.in_file"), t("checklists.in_standard")]))
         st.toggle(t("checklists.use_standard_titles"), value=True, key="xl_std_titles")
     st.success(t("checklists.ready", questions=int(result.rows), clauses=len(result.checklist["clauses"])))
     if st.button(t("checklists.import_now"), type="primary", key="xl_import"):

@@ -16,6 +16,7 @@ from qms.reports.pdf import unprintable
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
 from qms.ui.markdown import md_escape
+from qms.ui.tables import widths
 from qms.ui.widgets import (attempt, date_text, datetime_text, download, flash, label, labeler, later,
                             evidence_upload, replaced_warning)
 
@@ -229,7 +230,9 @@ def finding_page(me: dict, finding_id: int) -> None:
         if chain["rows"]:
             st.dataframe([{t("car.action"): r["action"], t("car.owner"): r["owner_name"],
                            t("field.due"): date_text(r["due_date"]), t("car.done"): date_text(r["done_date"]),
-                           t("car.evidence"): r["evidence"]} for r in chain["rows"]], hide_index=True, width="stretch")
+                           t("car.evidence"): r["evidence"]} for r in chain["rows"]], hide_index=True, width="stretch",
+                         column_config=widths({t("field.due"): 104, t("car.done"): 104},
+                                              [t("car.action"), t("car.owner"), t("car.evidence")]))
         if action.get("verification_note"):
             st.text(f"{t('car.verification_note')}: {action['verification_note']}")
         if action.get("reopen_count"):
@@ -245,7 +248,9 @@ def finding_page(me: dict, finding_id: int) -> None:
                        t("car.what"): history_field(h["field"], lang()),
                        t("car.from"): history_value(h["field"], h["old"], lang(), h["entity"]),
                        t("car.to"): history_value(h["field"], h["new"], lang(), h["entity"])} for h in history],
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch",
+                     column_config=widths({t("car.when"): 140},
+                                          [t("car.who"), t("car.what"), t("car.from"), t("car.to")]))
     if finding["code"]:
         download(t("car.download"), later(car.for_finding, me["id"], finding_id, lang()),
                  f"{finding['code']}-phieu-yeu-cau-khac-phuc.pdf", mime="application/pdf",

@@ -15,6 +15,7 @@ from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import unit_picker
 from qms.ui.widgets import attempt, date_text, distinct, download, empty, flash, form_key, reset_form
+from qms.ui.tables import widths
 
 
 def new_programme(me: dict, years: list[int]) -> None:
@@ -108,8 +109,9 @@ def planned_units(audit: dict) -> None:
     if not planned:
         empty("planning.no_units")
         return
-    st.dataframe([{t("field.unit"): f"{u['code']} – {u['name']}", t("field.date"): date_text(u["date"])}
-                  for u in planned], hide_index=True, width="stretch")
+    st.dataframe([{t("field.date"): date_text(u["date"]), t("field.unit"): f"{u['code']} – {u['name']}"}
+                  for u in planned], hide_index=True, width="stretch",
+                 column_config=widths({t("field.date"): 104}, [t("field.unit")]))
     if audit["units"] > len(planned):
         st.caption(t("planning.units_shown", shown=len(planned), total=int(audit["units"])))
 
@@ -155,7 +157,8 @@ def coverage_grid(year: int) -> None:
     groups = [str(g) for g in range(4, 11)]
     rows = [{t("field.unit"): u["code"], **{g: grid.get(u["id"], {}).get(g, "—") for g in groups}} for u in shown]
     st.caption(t("planning.coverage_legend", uncovered=not_covered, total=active))
-    st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * len(rows) + 40, 420))
+    st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * len(rows) + 40, 420),
+                 column_config=widths({t("field.unit"): 140} | dict.fromkeys(groups, 56)))
     if len(rows) < active:
         st.caption(t("planning.units_shown", shown=len(rows), total=active))
     unit_id = unit_picker(t("planning.drill_down"), f"coverage_unit_{year}", include_inactive=False)
@@ -166,7 +169,8 @@ def coverage_grid(year: int) -> None:
             st.caption(t("planning.not_covered"))
         else:
             st.dataframe([{t("field.clause"): c, t("field.status"): t(f"planning.state_{state}")}
-                          for c, state in clauses.items()], hide_index=True, width="stretch")
+                          for c, state in clauses.items()], hide_index=True, width="stretch",
+                         column_config=widths({t("field.clause"): 100}, [t("field.status")]))
 
 
 def reopen_form(me: dict, audit: dict) -> None:

@@ -9,6 +9,7 @@ from qms.models import FindingStatus, Grade
 from qms.ui import session
 from qms.ui.i18n import lang, t
 from qms.ui.pickers import unit_picker
+from qms.ui.tables import code_cell, due_cell, finding_widths
 from qms.ui.widgets import date_text, download, label, labeler
 
 PAGE_SIZE = 50
@@ -43,7 +44,7 @@ def _filters(me: dict) -> tuple[findings.RegisterFilter, str]:
     flt.owner = cols[2].text_input(t("findings.owner"), key="reg_owner")
     sort = cols[3].selectbox(t("findings.sort"), list(findings.SORTS), format_func=labeler("findings.sort_by"),
                              key="reg_sort", placeholder=t("common.choose"))
-    left, middle, right, _ = st.columns([1, 1, 1, 1])
+    left, middle, right = st.columns(3)  # three across: a quarter of a tablet cuts "…lặp lại"
     flt.open_only = left.toggle(t("findings.open_only"), key="reg_open")
     flt.overdue_only = middle.toggle(t("findings.overdue_only"), key="reg_overdue")
     flt.recurring_only = right.toggle(t("findings.recurring_only"), key="reg_recurring")
@@ -68,18 +69,16 @@ def register(me: dict) -> None:
         rows, total = findings.register(s, me["id"], flt, clock.today(), page, PAGE_SIZE, sort)
     pages = max(1, -(-total // PAGE_SIZE))
     st.caption(t("findings.count", total=total, page=page + 1, pages=pages))
-    table = [{t("field.code"): r["code"] or t("finding.draft_code"), t("field.audit"): r["audit"],
-              t("field.unit"): r["unit"], t("field.clause"): r["clause"], t("field.grade"): label("grade", r["grade"]),
-              t("field.status"): label("status", r["status"]), t("field.statement"): r["statement"],
-              t("field.due"): date_text(r["due"]),
-              t("field.overdue"): "⚠" if r["overdue"] else "", t("findings.recurring"): "↻" if r["recurring"] else ""}
-             for r in rows]
+    # The clause leads the statement: a tablet has room for one more short column, not two.
+    table = [{t("field.code"): code_cell(r), t("field.status"): label("status", r["status"]),
+              t("field.grade"): label("grade_short", r["grade"]), t("field.due"): due_cell(r),
+              t("field.unit"): r["unit"], t("field.statement"): f"{r['clause']} — {r['statement']}"} for r in rows]
     picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                          key=f"reg_table_{page}")
+                          key=f"reg_table_{page}", column_config=finding_widths(t("field.statement")))
     if picked.selection.rows:
         st.query_params["finding"] = str(rows[picked.selection.rows[0]]["id"])
         st.rerun()
-    st.caption(t("findings.click_hint"))
+    st.caption(t("findings.marks"))
     prev_col, next_col, export_col = st.columns([1, 1, 2])
     if prev_col.button(t("common.previous"), disabled=page == 0, key="reg_prev", width="stretch"):
         st.session_state["reg_page"] = page - 1

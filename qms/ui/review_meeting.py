@@ -15,6 +15,7 @@ from qms.ui import session
 from qms.ui.background import count_in_background
 from qms.ui.i18n import lang, t
 from qms.ui.widgets import attempt, date_text, datetime_text, distinct, download, flash, label, later, replaced_warning
+from qms.ui.tables import widths
 
 # A meeting-room screen (1920×1080 seen from the back of the room): the whole width, type twice the usual size,
 # tables as HTML (a canvas grid cannot be enlarged), the navigation fixed at the bottom. Our own CSS, no user text.
@@ -49,9 +50,11 @@ if (!window.parent.__qmsReviewKeys) {
 </script>"""
 
 
-def _table(rows: list[dict], columns: dict[str, str]) -> None:
+def _table(rows: list[dict], columns: dict[str, str], dates: tuple[str, ...] = ("due", "done")) -> None:
     if rows:
-        st.dataframe(pd.DataFrame(rows)[list(columns)].rename(columns=columns), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(rows)[list(columns)].rename(columns=columns), hide_index=True, width="stretch",
+                     column_config=widths({columns[k]: 104 for k in dates if k in columns},
+                                          [v for k, v in columns.items() if k not in dates]))
     else:
         st.caption(t("review.nothing"))
 

@@ -35,8 +35,8 @@ def tailoring_panel(me: dict, audit: dict) -> None:
             pd.DataFrame({"clause": list(own), "justification": list(own.values())}, dtype="string"),
             num_rows="dynamic", hide_index=True, width="stretch", key=f"tailor_na_{audit['id']}_{target}",
             column_config={"clause": st.column_config.SelectboxColumn(t("field.clause"), options=list(titles),
-                                                                      required=True),
-                           "justification": st.column_config.TextColumn(t("tailoring.justification"))})
+                                                                      required=True, width=110),
+                           "justification": st.column_config.TextColumn(t("tailoring.justification"), width=560)})
         if st.form_submit_button(t("common.save"), type="primary"):
             exclusions = {str(r.clause): ("" if pd.isna(r.justification) else str(r.justification))
                           for r in edited.itertuples() if not pd.isna(r.clause)}

@@ -1,12 +1,14 @@
 """Every page renders without an exception for every demo role, in both languages, and its tables write dates
 the language's way."""
 
+import json
 import re
 from datetime import date
 
 import pytest
 
 from qms import demo
+from qms.ui import tables
 from qms.ui.nav import visible_paths
 from tests.app.conftest import no_errors, sign_in
 
@@ -19,13 +21,15 @@ def test_every_page_renders_for_each_role(demo_url, username):
     no_errors(at)
     assert at.session_state["user"]["username"] == username
     assert at.title[0].value == "Việc của tôi"
-    raw = {}
+    raw, wide = {}, {}
     for path in visible_paths([str(r) for r in ROLES[username]]):
         at.switch_page(path).run()
         no_errors(at)
         assert at.title, path
         raw[path] = raw_dates(at)
+        wide[path] = wider_than_a_tablet(at)
     assert {path: cells for path, cells in raw.items() if cells} == {}
+    assert {path: tables for path, tables in wide.items() if tables} == {}
 
 
 ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -39,6 +43,20 @@ def raw_dates(at) -> list[str]:
             if isinstance(value, date) or (isinstance(value, str) and ISO_DAY.search(value)):
                 found.append(str(value))
     return found[:3]
+
+
+def wider_than_a_tablet(at) -> list[str]:
+    """Tables whose columns are not all given a width, or whose widths add up to more than a tablet's table."""
+    found = []
+    for table in at.dataframe:
+        config = {k: v for k, v in json.loads(table.proto.columns or "{}").items() if k != "_index"}
+        columns = list(table.value.columns)
+        total = sum(config.get(c, {}).get("width") or 10_000 for c in columns)
+        if table.proto.selection_mode:
+            total += tables.PICK_WIDTH
+        if total > tables.TABLET_WIDTH:
+            found.append(f"{columns[0]}…: {total} px")
+    return found
 
 
 def test_pages_in_english(demo_url):

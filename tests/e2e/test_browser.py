@@ -104,12 +104,21 @@ def test_admin_adds_a_unit_and_gets_a_clear_refusal_for_a_duplicate(page):
     shot(page, "admin_units_duplicate_vi")
 
 
-def test_tablet_width(browser, server):
+@pytest.mark.parametrize("username", ["isorep", "admin"])
+def test_tablet_width(browser, server, username):
+    """At 768 px no table scrolls sideways: a column cut at the edge read "Sc" and "Ov", and the register's status
+    was out of sight (9 tables scrolled before)."""
     context = browser.new_context(viewport={"width": 768, "height": 1024}, base_url=server)
     page = context.new_page()
-    sign_in(page, "auditor")
-    for path in ("/", "/audit_day", "/findings"):
-        open_app(page, path)
+    sign_in(page, username)
+    cut = {}
+    for path in visible_paths(ROLES[username]):
+        open_app(page, url_of(path))
         assert_no_exception(page)
-        shot(page, f"auditor_{path.strip('/') or 'home'}_768")
+        shot(page, f"{username}_{url_of(path).strip('/') or 'home'}_768_vi")
+        cut[path] = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stDataFrame]')]
+            .map(table => table.querySelector('.dvn-scroller'))
+            .filter(s => s && s.scrollWidth > s.clientWidth + 1)
+            .map(s => s.closest('[data-testid=stDataFrame]').querySelector('th')?.textContent)""")
+    assert {path: tables for path, tables in cut.items() if tables} == {}
     context.close()
