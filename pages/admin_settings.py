@@ -29,7 +29,8 @@ with st.form("settings"):
            "org_parent_vi": st.text_input(t("settings.org_parent_vi"), values["org_parent_vi"]),
            "org_parent_en": st.text_input(t("settings.org_parent_en"), values["org_parent_en"]),
            "report_symbol": st.text_input(t("settings.report_symbol"), values["report_symbol"]),
-           "doc_national_header": st.toggle(t("settings.doc_national_header"), bool(values["doc_national_header"]))}
+           "doc_national_header": st.toggle(t("settings.doc_national_header"), bool(values["doc_national_header"])),
+           "doc_serif": st.toggle(t("settings.doc_serif"), bool(values["doc_serif"]), help=t("settings.doc_serif_help"))}
     st.subheader(t("settings.deadlines"))
     for key in ("plan_due_days", "action_due_days", "recurrence_months"):
         new[key] = bounded_number(key)

@@ -9,6 +9,9 @@ import altair as alt
 import pandas as pd
 
 HEIGHT = 260
+# Fewer bars or months than this say nothing a sentence or a table row does not (a printed page once held a
+# half-page chart of one bar): documents show them as a table instead.
+MIN_POINTS = 3
 ROOM_HEIGHT = 430  # a chart on the meeting-room screen, under the title and the figures of a 1080-pixel screen
 
 

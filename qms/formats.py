@@ -33,6 +33,12 @@ def period(start: date | None, end: date | None, lang: str) -> str:
     return " – ".join(day(d, lang) for d in (start, end) if d is not None)
 
 
+def month(value: str, lang: str) -> str:
+    """A "2026-11" month as 11/2026 in Vietnamese (as the charts' axes write it), 2026-11 in English."""
+    year, number_ = value.split("-")
+    return f"{number_}/{year}" if lang == "vi" else value
+
+
 def number(value: float | int, lang: str, digits: int = 0) -> str:
     """Digits grouped by a narrow space (2 000), decimals after a comma in Vietnamese (81,2), a point in English."""
     text = f"{value:,.{digits}f}".replace(",", NARROW)

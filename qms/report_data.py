@@ -17,7 +17,8 @@ def letterhead(session: Session, lang: str) -> dict:
     values = org_settings.all_settings(session)
     return {"agency": values[f"org_name_{lang}"], "parent": values[f"org_parent_{lang}"],
             "place": values["org_place"], "symbol": values["report_symbol"],
-            "administrative": bool(values["doc_national_header"])}
+            "administrative": bool(values["doc_national_header"]),
+            "serif": bool(values["doc_national_header"] and values["doc_serif"])}
 
 
 def audit_report(session: Session, actor_id: int | None, audit_id: int, lang: str) -> dict:

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "org_parent_vi": "",
     "org_parent_en": "",
     "doc_national_header": True,
+    "doc_serif": True,  # the official layout in Liberation Serif 13 pt (else as the screen: Source Sans)
     "report_symbol": "BC-ISO",
     "plan_due_days": 15,
     "action_due_days": 60,
@@ -81,7 +82,7 @@ def update(session: Session, actor_id: int | None, values: dict[str, Any]) -> di
     for key, value in values.items():
         if key not in DEFAULTS or key.startswith(_INTERNAL_PREFIX):
             raise ValidationError("error.setting_unknown", setting=key)
-        if key == "doc_national_header":
+        if key in ("doc_national_header", "doc_serif"):
             clean[key] = bool(value)
             continue
         if key in INT_LIMITS:

@@ -14,12 +14,13 @@ def build(plan: dict, lang: str, head: dict | None = None) -> bytes:
         return t(key, lang, **params)
 
     official = bool(head and head["administrative"])
-    doc = Document(lang, plan["agency"], f"{tr('report.plan_title')} {plan['code']}", running_header=not official)
+    doc = Document(lang, plan["agency"], f"{tr('report.plan_title')} {plan['code']}", running_header=not official,
+                   serif=bool(official and head.get("serif")))
     if official:
         administrative_header(doc, head["parent"], tr("report.number", number=document_number(head["symbol"], "KH")),
                               head["place"], clock.today(), lang)
     doc.heading(tr("report.plan_title").upper())
-    doc.set_font("SourceSans", "", 11)
+    doc.body()
     doc.paragraph(f"{plan['code']} – {plan['title']}", 6, align="C")
     doc.ln(3)
     doc.field(tr("planning.scope"), plan["scope"])
@@ -41,7 +42,7 @@ def build(plan: dict, lang: str, head: dict | None = None) -> bytes:
                u["clauses"]] for u in sorted(plan["units"], key=lambda u: (u["date"] is None, u["date"], u["unit"]))],
              [22, 50, 38, 34, 30])
     doc.section(tr("report.meetings"))
-    doc.set_font("SourceSans", "", 10)
+    doc.body()
     doc.paragraph(tr("report.meetings_text"))
     doc.signatures([(tr("report.prepared_by"), plan["lead"]), (tr("report.approved_by"), "")])
     return doc.bytes()

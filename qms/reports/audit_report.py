@@ -19,13 +19,13 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
 
     step = progress or (lambda _fraction: None)
     doc = Document(lang, report["agency"], f"{tr('report.audit_title')} {report['code']}",
-                   running_header=not report["administrative"])
+                   running_header=not report["administrative"], serif=report.get("serif", False))
     if report["administrative"]:
         issued = report["issued_at"] or clock.now()
         administrative_header(doc, report["parent"], tr("report.number", number=f"…/{report['symbol']}"),
                               report["place"], clock.local(issued).date(), lang)
     doc.heading(tr("report.audit_title").upper())
-    doc.set_font("SourceSans", "", 11)
+    doc.body()
     doc.paragraph(f"{report['code']} – {report['title']}", 6, align="C")
     doc.section("1. " + tr("report.general"))
     doc.field(tr("planning.scope"), report["scope"])
@@ -41,7 +41,7 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
               for u in report["units_result"]], [80, 30, 34, 30])
     skipped = [u for u in report["units_result"] if u["not_audited"]]
     if skipped:
-        doc.set_font("SourceSans", "", 10)
+        doc.body()
         for u in skipped:
             reasons = "; ".join(u["not_audited_reasons"]) or "—"
             doc.paragraph(tr("report.not_audited_line", unit=u["unit"], n=u["not_audited"], reasons=reasons))
@@ -50,7 +50,7 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
     doc.grid([tr("field.unit"), *[tr(f"grade.{g}") for g in GRADES]],
              [[unit, *[str(c.get(g, 0)) for g in GRADES]] for unit, c in sorted(report["counts"].items())]
              + [[tr("report.total"), *[str(totals[g]) for g in GRADES]]], [70, 26, 26, 26, 26])
-    if any(totals.values()):
+    if any(totals.values()) and len(report["counts"]) >= charts.MIN_POINTS:  # else the table above says it all
         rows = [{"unit": unit, "grade": tr(f"grade.{g}"), "count": n}
                 for unit, c in report["counts"].items() for g, n in c.items()]
         doc.image_png(chart_images.png(charts.stacked_bars(rows, "unit", "grade", "count", tr("field.unit"),
@@ -62,13 +62,13 @@ def build(report: dict, lang: str, progress: Callable[[float], None] | None = No
                  [[f["code"] or "", f["unit"], f["clause"], tr(f"grade.{f['grade']}"),
                    f["statement"] + (f"\n{tr('audit_day.finding_evidence')}: {f['evidence']}"
                                      if f["evidence"] and f["evidence"] != f["statement"] else "")]
-                  for f in report["findings"]], [24, 36, 14, 26, 74])
+                  for f in report["findings"]], [28, 34, 14, 26, 72])
     else:
-        doc.set_font("SourceSans", "", 10)
+        doc.body()
         doc.paragraph(tr("report.no_findings"))
     step(0.85)
     doc.section("5. " + tr("report.conclusion"))
-    doc.set_font("SourceSans", "", 10)
+    doc.body()
     nonconformities = totals["major"] + totals["minor"]
     doc.paragraph(tr("report.conclusion_text", units=len(report["units_result"]), nc=nonconformities,
                   major=totals["major"], obs=totals["observation"], ofi=totals["ofi"]))

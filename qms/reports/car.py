@@ -48,12 +48,13 @@ def build(finding: dict, chain: dict, history: list[dict], agency: str, lang: st
         return formats.day(value, lang)
 
     official = bool(head and head["administrative"])
-    doc = Document(lang, agency, f"{tr('car.title')} {finding['code']}", running_header=not official)
+    doc = Document(lang, agency, f"{tr('car.title')} {finding['code']}", running_header=not official,
+                   serif=bool(official and head.get("serif")))
     if official:
         administrative_header(doc, head["parent"], tr("report.number", number=finding["code"] or "…"),
                               head["place"], clock.today(), lang)
     doc.heading(tr("car.title").upper())
-    doc.set_font("SourceSans", "", 11)
+    doc.body()
     doc.paragraph(f"{finding['code']} · {tr('grade.' + finding['grade'])} · {tr('status.' + finding['status'])}", 6,
                   align="C")
     doc.section("1. " + tr("car.finding"))

@@ -25,7 +25,8 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
         return t(key, lang, **params)
 
     review, live = pack["review"], pack["live"]
-    doc = Document(lang, head["agency"], tr("report.review_title"), running_header=not head["administrative"])
+    doc = Document(lang, head["agency"], tr("report.review_title"), running_header=not head["administrative"],
+                   serif=head.get("serif", False))
     if head["administrative"]:
         administrative_header(doc, head["parent"], tr("report.number", number=document_number(head["symbol"], "BB")),
                               head["place"], review["held_on"], lang)
@@ -42,7 +43,7 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
         doc.paragraph(tr("review.empty_sections", sections=", ".join(empty)))
     for n, name in enumerate(pack["sections"], start=1):
         doc.section(f"{n}. {tr(f'review.section.{name}')} ({tr(f'review.clause.{name}')})")
-        doc.set_font("SourceSans", "", 10)
+        doc.body()
         if name == "previous_actions":
             rows = live["previous_actions"]
             doc.grid([tr("car.action"), tr("car.owner"), tr("field.due"), tr("field.status")],
@@ -54,13 +55,21 @@ def build(pack: dict, head: dict, lang: str) -> bytes:
             open_now = sum(r["count"] for r in live["status_grade"] if r["status"] not in ("closed", "draft"))
             doc.field(tr("dashboard.open_findings"), str(open_now))
             doc.field(tr("dashboard.overdue"), str(live["overdue"]))
-            if live["by_clause"]:
+            if len(live["by_clause"]) >= charts.MIN_POINTS:
                 doc.image_png(chart_images.png(charts.pareto(live["by_clause"], tr("field.clause"),
-                                                             tr("dashboard.count"), tr("dashboard.cumulative"))))
-            if live["months"]:
+                                                             tr("dashboard.count"), tr("dashboard.cumulative"))),
+                              width=doc.epw * 0.8)
+            elif live["by_clause"]:
+                doc.grid([tr("field.clause"), tr("dashboard.count")],
+                         [[r["clause"], str(r["count"])] for r in live["by_clause"]], [60, 40])
+            if len(live["months"]) >= charts.MIN_POINTS:
                 doc.image_png(chart_images.png(charts.monthly_lines(
                     live["months"], tr("dashboard.month"), tr("dashboard.count"),
-                    {"opened": tr("dashboard.opened"), "closed": tr("dashboard.closed")})))
+                    {"opened": tr("dashboard.opened"), "closed": tr("dashboard.closed")})), width=doc.epw * 0.8)
+            elif live["months"]:
+                doc.grid([tr("dashboard.month"), tr("dashboard.opened"), tr("dashboard.closed")],
+                         [[formats.month(r["month"], lang), str(r["opened"]), str(r["closed"])]
+                          for r in live["months"]], [40, 30, 30])
         elif name == "audits":
             doc.grid([tr("field.code"), tr("field.title"), tr("field.status"), tr("review.findings_by_grade")],
                      [[a["code"], a["title"], tr(f"audit_status.{a['status']}"),

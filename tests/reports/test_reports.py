@@ -94,3 +94,62 @@ def test_place_and_date_are_written_as_decree_30_says(day, written, tmp_path):
     path = tmp_path / "header.pdf"
     path.write_bytes(doc.bytes())
     assert written in read(path)
+
+
+def font_names(path) -> set[str]:
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]
+    return {line.split()[0].split("+")[-1] for line in lines}
+
+
+def body_size(path) -> float:
+    """The median height (pt) of the words on page 1: the size most of the text is set in."""
+    import re
+    import statistics
+    xml = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
+                         text=True).stdout
+    return statistics.median(float(y1) - float(y0) for y0, y1 in
+                             re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', xml))
+
+
+@needs_poppler
+def test_the_official_layout_is_set_in_a_13_point_serif_and_the_plain_one_in_sans(session, org, issued, tmp_path):
+    """Decree 30/2020 documents are set in a Times New Roman style at 13–14 pt; the bundled face is Liberation Serif."""
+    org_settings.update(session, org["admin"], {"org_place": "Phú Lâm"})
+    review = reviews.create(session, org["rep"], clock.today(), "Chủ tịch UBND tỉnh")
+    sizes = {}
+    for name, values in (("official", {}), ("sans", {"doc_serif": False}), ("plain", {"doc_national_header": False})):
+        org_settings.update(session, org["admin"], {"doc_national_header": True, "doc_serif": True} | values)
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(review_pack.build(report_data.review_pack(session, org["viewer"], review, clock.today()),
+                                           report_data.letterhead(session, "vi"), "vi"))
+        assert fonts_embedded(path)
+        fonts = font_names(path)
+        assert fonts & {"LiberationSerif", "LiberationSerifBold"} if name == "official" else \
+            not any(f.startswith("LiberationSerif") for f in fonts), (name, fonts)
+        sizes[name] = body_size(path)
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in read(path) or name == "plain"
+    assert sizes["official"] >= 13 > sizes["sans"], sizes
+
+
+def test_the_bundled_serif_covers_vietnamese_and_carries_its_licence():
+    from fontTools.ttLib import TTFont
+
+    from qms.reports.pdf import SERIF_DIR
+    letters = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+    for style in ("Regular", "Bold", "Italic"):
+        cmap = TTFont(SERIF_DIR / f"LiberationSerif-{style}.ttf").getBestCmap()
+        assert [c for c in letters + letters.upper() if ord(c) not in cmap] == []
+    assert "SIL OPEN FONT LICENSE Version 1.1" in (SERIF_DIR / "OFL.txt").read_text()
+
+
+@needs_poppler
+def test_a_chart_of_one_or_two_bars_is_printed_as_a_table(session, org, issued, tmp_path):
+    """Seen: half a page for a chart of one bar. The test organisation's findings are on two clauses."""
+    review = reviews.create(session, org["rep"], clock.today(), "Chủ tịch UBND tỉnh")
+    pack = report_data.review_pack(session, org["viewer"], review, clock.today())
+    assert 0 < len(pack["live"]["by_clause"]) < 3
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(review_pack.build(pack, report_data.letterhead(session, "vi"), "vi"))
+    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]
+    assert images == []
+    assert all(row["clause"] in read(path) for row in pack["live"]["by_clause"])
