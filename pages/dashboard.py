@@ -27,7 +27,7 @@ pending = st.session_state.pop("_dash_pick", None)
 if pending:  # a bar clicked on the last run: set its filter before the filter widgets are drawn
     st.session_state[pending[0]] = pending[1]
 everything = t("common.all")
-cols = st.columns([2, 2, 2, 1])
+cols = st.columns([3, 2, 2, 1.4])  # the period holds two dates: on a tablet it needs the widest column
 period = cols[0].date_input(t("dashboard.period"), (date(today.year - 1, 1, 1), today), format="DD/MM/YYYY",
                             key="dash_period")
 unit_id = unit_picker(t("findings.unit_tree"), "dash_unit", none_label=everything, where=cols[1])

@@ -35,7 +35,9 @@ def ranked_bars(rows: list[dict], label: str, value: str, label_title: str, valu
     """Horizontal bars, largest first; with `pick`, clicking a bar selects its `pick` value."""
     data = _frame(rows, [label, value] + ([pick] if pick and pick not in (label, value) else []))
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y(f"{label}:N", title=label_title, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
+        # The labels name themselves (units, people) and the chart's heading says what they are: a rotated title beside
+        # a chart of one or two bars was cut ("Người phụ trác") and crossed long labels.
+        y=alt.Y(f"{label}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[label, value],
     ).properties(height=max(HEIGHT // 2, 24 * len(rows)))
@@ -87,7 +89,8 @@ def monthly_lines(rows: list[dict], month_title: str, count_title: str, labels: 
         x=alt.X("month:T", title=month_title, timeUnit="yearmonth",
                 axis=alt.Axis(format="%m/%Y", tickCount={"interval": "month", "step": 1}, labelAngle=-45)),
         y=alt.Y("count:Q", title=count_title, axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                        sort=[labels["opened"], labels["closed"]]),  # opened first in every language
         tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", format="%m/%Y", title=month_title), "series", "count"],
     ).properties(height=HEIGHT)
 
@@ -97,7 +100,7 @@ def conformity(rows: list[dict], unit_title: str, rate_title: str) -> alt.Chart:
     data = _frame(rows, ["audit", "unit", "rate", "answers"])
     bands = max(1, len(data))
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("unit:N", title=unit_title, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
+        y=alt.Y("unit:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
         yOffset=alt.YOffset("audit:N"),
         x=alt.X("rate:Q", title=rate_title, stack=None, scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("audit:N", title=None, legend=alt.Legend(orient="bottom")),

@@ -54,3 +54,13 @@ def test_conformity_bars_are_side_by_side_within_the_scale_and_the_legend_below(
     assert encoding["x"]["stack"] is None and encoding["x"]["scale"]["domain"] == [0, 100]
     assert encoding["yOffset"]["field"] == "audit"
     assert encoding["color"]["legend"]["orient"] == "bottom"
+
+
+def test_horizontal_bars_have_no_rotated_title_to_cut():
+    """Seen: "Người phụ trác" — the rotated axis title beside a one-bar chart was cut, and crossed long unit names."""
+    one = [{"owner": "Trưởng đơn vị", "count": 57}]
+    ranked = charts.ranked_bars(one, "owner", "count", "Người phụ trách", "Số lượng").to_dict()
+    rates = charts.conformity([{"audit": "ĐGNB-2026-01", "unit": "Sở Nội vụ", "rate": 87.3, "answers": 160}],
+                              "Đơn vị", "Tỷ lệ phù hợp (%)").to_dict()
+    for spec in (ranked, rates):
+        assert spec["encoding"]["y"]["title"] is None and spec["encoding"]["x"]["title"]
