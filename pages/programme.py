@@ -35,11 +35,12 @@ st.text(plan["objectives"] or "—")
 names = [t("programme.audits"), t("planning.coverage")]
 if planner:
     names += [t("tailoring.title"), t("planning.new_audit"), t("planning.new_programme")]
-# Right after an audit is created it is the one chosen on the audits tab (its pickers come before the form).
+# Right after an audit is created the audits tab opens with it chosen, ready for its units.
 opened = st.session_state.pop("programme_opened", None)
 if opened:
     st.session_state["plan_audit"] = st.session_state["tailor_audit"] = opened
-tabs = st.tabs(names)
+    st.session_state["programme_tab"] = names[0]
+tabs = st.tabs(names, key="programme_tab", on_change="rerun")
 
 with tabs[0]:
     if not plan["audits"]:

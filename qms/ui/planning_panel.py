@@ -67,7 +67,7 @@ def new_audit(me: dict, year: int) -> None:
                 reset_form("audit_new")
                 # The page chooses it on the audits tab (its pickers were drawn already in this run).
                 st.session_state["programme_opened"] = audit_id
-                flash(t("planning.audit_created", tab=t("programme.audits")))
+                flash(t("planning.audit_created"))
                 st.rerun()
 
 

@@ -66,11 +66,12 @@ def test_plan_run_and_issue_in_the_browser(browser, server, tmp_path):
     rep.get_by_role("button", name="Tạo cuộc đánh giá").click()
     wait_for_app(rep)
     assert_no_exception(rep)
-    rep.get_by_role("tab", name="Các cuộc đánh giá").click()
     with Session(db.get_engine(server.db_url)) as s:  # other tests on this server may have numbered audits too
         code = s.exec(select(Audit.code).where(Audit.title == "Đánh giá TTHC đột xuất")  # newest: a retry plans it again
                     .order_by(Audit.id.desc())).first()
-    choose(rep, "Đơn vị của cuộc đánh giá", f"{code} – Đánh giá TTHC đột xuất")
+    # The new audit opens on the audits tab, chosen, without a click (the form used to reset and stay in front).
+    expect(rep.get_by_role("tab", name="Các cuộc đánh giá")).to_have_attribute("aria-selected", "true")
+    expect(rep.get_by_role("combobox", name="Đơn vị của cuộc đánh giá")).to_have_value(f"{code} – Đánh giá TTHC đột xuất")
     for unit, auditor in (("SNV – Sở Nội vụ", "Trần Văn Minh"), ("TTPVHCC – Trung tâm Phục vụ hành chính công tỉnh",
                                                               "Lê Thị Hồng Nhung"),
                           ("P-TANAN – UBND phường Tân An", "Trần Văn Minh")):
