@@ -283,7 +283,7 @@ def secret_key(session: Session) -> str:
     """QMS_SECRET_KEY, or a random key generated once and kept in the database (read once per process)."""
     if config.settings().secret_key:
         return config.settings().secret_key
-    url = session.get_bind().url.render_as_string(hide_password=False)
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
     if url not in _KEYS:
         key = org_settings.get(session, "_secret_key")
         if not key:

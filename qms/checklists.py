@@ -160,7 +160,7 @@ def version(session: Session, checklist_id: int) -> Version:
     row = session.get(Checklist, checklist_id)  # usually already in the session, loaded with the audit
     if row is None:
         raise NotFound("error.checklist_missing")
-    key = (session.get_bind().url.render_as_string(hide_password=False), checklist_id, row.source_sha256)
+    key = (session.get_bind().engine.url.render_as_string(hide_password=False), checklist_id, row.source_sha256)
     found = _VERSIONS.get(key)
     if found is None:
         clause_rows = session.exec(select(ChecklistClause).where(ChecklistClause.checklist_id == checklist_id)).all()

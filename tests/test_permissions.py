@@ -10,23 +10,25 @@ Each cell runs inside a savepoint that is rolled back, so one world serves every
 from __future__ import annotations
 
 import ast
+import io
 import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
+import openpyxl
 import pytest
 import yaml
 from sqlalchemy import create_engine, delete, event
 from sqlmodel import Session, select
 
 from qms import (actions, attachments, audits, backup, checklists, completion, db, exports, fieldwork, findings,
-                 meetings, metrics, permissions, planning, report_data, responses, reviews, settings, tailoring, units,
+                 meetings, metrics, offline, permissions, planning, report_data, responses, reviews, settings, tailoring, units,
                  users)
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
-from qms.models import (ActionItem, ManagementReview, CorrectiveAction, Finding, FindingStatus, Response,
+from qms.models import (ActionItem, Audit, AuditStatus, ManagementReview, CorrectiveAction, Finding, FindingStatus, Response,
                         Role, User, UserRole, UserUnit)
 from qms.permissions import ANY, RULES
 from tests.conftest import BACKENDS, fresh_pg_database
@@ -55,6 +57,31 @@ class Probe:
 
 def _side(w: dict, side: str) -> dict:
     return w[side]
+
+
+def _opened(s: Session, t: dict) -> Session:
+    """The side's audit back in progress (the world's audits are issued), so a refusal can only be permission's."""
+    s.get(Audit, t["audit"]).status = AuditStatus.in_progress
+    s.flush()
+    return s
+
+
+def _workbook(s: Session, t: dict) -> bytes:
+    """The side's unit as an offline workbook, exported by the system, its first answer changed."""
+    raw = offline.export(_opened(s, t), None, lang="vi", audit_unit_id=t["au"])
+    wb = openpyxl.load_workbook(io.BytesIO(raw))
+    wb[offline.SHEET].cell(row=2, column=offline.COLUMNS.index("evidence") + 1, value="Sửa khi không có mạng")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _denied(preview: offline.Preview) -> offline.Preview:
+    """A preview refuses rows rather than raising; a row refused for permission is the refusal probed here."""
+    denied = next((r for r in preview.refused if r["denied"]), None)
+    if denied:
+        raise PermissionDenied(denied["key"])
+    return preview
 
 
 PROBES: dict[str, list[Probe]] = {
@@ -116,6 +143,12 @@ PROBES: dict[str, list[Probe]] = {
         s, me, t["au"], "Vắng"))],
     "responses.attach": [Probe("answers:record", lambda s, t, me: responses.attach(
         s, me, t["au"], t["item"], "ghi-chu.txt", b"ghi chep"))],
+    "offline.export": [
+        Probe("answers:record", lambda s, t, me: offline.export(_opened(s, t), me, lang="vi", audit_unit_id=t["au"])),
+        Probe("answers:record", lambda s, t, me: offline.export(_opened(s, t), me, lang="vi", audit_id=t["audit"])),
+    ],
+    "offline.preview": [Probe("answers:record", lambda s, t, me: _denied(offline.preview(s, me, _workbook(s, t))))],
+    "offline.apply": [Probe("answers:record", lambda s, t, me: offline.apply(s, me, _workbook(s, t)))],
     "meetings.record": [Probe("answers:record", lambda s, t, me: meetings.record(
         s, me, t["au"], "opening", clock.now(), "Ông A", ""))],
     "findings.raise_from_response": [Probe("answers:record", lambda s, t, me: findings.raise_from_response(
