@@ -1,5 +1,5 @@
-"""Command line: python -m qms init | demo | serve | user add/reset-password/unlock | checklist | report | remind |
-backup | restore."""
+"""Command line: python -m qms init | demo | serve | user add/reset-password/unlock | checklist | answers | report |
+remind | backup | restore."""
 
 from __future__ import annotations
 
@@ -210,6 +210,83 @@ def _write_report(args, find, build, missing_key: str) -> int:
     return 0
 
 
+def cmd_answers_export(args) -> int:
+    """The offline workbook of one audited unit (--unit) or of every unit of the audit USER audits."""
+    from qms import offline
+    from qms.models import AuditUnit, Unit
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        print(t("cli.folder_missing", LANG, folder=output.parent), file=sys.stderr)
+        return 2
+    bootstrap.init()
+    with db.session_scope() as session:
+        actor = users.id_for_username(session, args.user)
+        audit_id = _audit_id(args)(session)
+        if audit_id is None:
+            print(t("error.audit_missing", LANG), file=sys.stderr)
+            return 1
+        if args.unit:
+            unit_id = session.exec(select(AuditUnit.id).join(Unit, Unit.id == AuditUnit.unit_id).where(
+                AuditUnit.audit_id == audit_id, Unit.code == args.unit)).first()
+            if unit_id is None:
+                print(t("cli.answers_no_unit", LANG, unit=args.unit, code=args.code), file=sys.stderr)
+                return 1
+            raw = offline.export(session, actor, lang=args.lang, audit_unit_id=unit_id)
+        else:
+            raw = offline.export(session, actor, lang=args.lang, audit_id=audit_id)
+    output.write_bytes(raw)
+    print(t("cli.answers_exported", LANG, output=output))
+    return 0
+
+
+def _answer_line(values: dict) -> str:
+    result = t(f"result.{values['result']}", LANG) if values["result"] else "—"
+    return f"{result}: {values['evidence']}" if values["evidence"] else result
+
+
+def cmd_answers_import(args) -> int:
+    """Show what a filled offline workbook would change; save it (one transaction) only with --yes."""
+    from qms import offline
+    path = Path(args.file)
+    raw = path.read_bytes()
+    choices = {}
+    for spec in args.row or []:
+        number, _, choice = spec.partition("=")
+        if not number.isdigit() or choice not in ("mine", "theirs"):
+            print(t("cli.answers_bad_row", LANG, spec=spec), file=sys.stderr)
+            return 2
+        choices[int(number)] = choice
+    bootstrap.init()
+    with db.session_scope() as session:
+        actor = users.id_for_username(session, args.user)
+        found = offline.preview(session, actor, raw)
+        print(t("offline.summary", LANG, new=len(found.new), changed=len(found.changed),
+                unchanged=found.unchanged, conflicts=len(found.conflicts), refused=len(found.refused)))
+        for entry in found.new + found.changed:
+            print(f"{path.name}:{entry['row']}: {entry['clause']} {_answer_line(entry['mine'])}")
+        for entry in found.conflicts:
+            print(f"{path.name}:{entry['row']}: {entry['clause']} " + t(
+                "cli.answers_conflict", LANG, mine=_answer_line(entry["mine"]), theirs=_answer_line(entry["theirs"]),
+                who=entry["theirs"]["answered_by"] or "—"))
+        for refusal in found.refused:
+            print(f"{path.name}:{refusal['row']}: {offline.refusal_text(refusal, LANG)}", file=sys.stderr)
+        if found.refused:
+            print(t("offline.err.refused_rows", LANG, n=len(found.refused)), file=sys.stderr)
+            return 1
+        choices = {c["row"]: choices.get(c["row"], args.keep) for c in found.conflicts}
+        unchosen = [str(row) for row, choice in choices.items() if choice is None]
+        if unchosen:
+            print(t("cli.answers_choose", LANG, rows=", ".join(unchosen)), file=sys.stderr)
+            return 1
+        if not args.yes:
+            print(t("cli.answers_dry", LANG))
+            return 0
+        done = offline.apply(session, actor, raw, choices)
+    logs.event("import", source=path.name, kind="answers", rows=done["saved"], status="saved")
+    print(t("offline.saved", LANG, **done))
+    return 0
+
+
 def _audit_id(args):
     return lambda session: session.exec(select(Audit.id).where(Audit.code == args.code)).first()
 
@@ -360,6 +437,24 @@ def parser() -> argparse.ArgumentParser:
     ce.add_argument("--version")
     ce.add_argument("-o", "--output", required=True)
     ce.set_defaults(fn=cmd_checklist_export)
+    a = sub.add_parser("answers", help="offline workbooks of an audit's answers").add_subparsers(
+        dest="action", required=True)
+    ae = a.add_parser("export", help="write the questions of audit CODE to FILE.xlsx, to fill without the server")
+    ae.add_argument("code")
+    ae.add_argument("--user", required=True, help="the auditor who will fill it in (username)")
+    ae.add_argument("--unit", help="one audited unit's code (default: every unit USER audits)")
+    ae.add_argument("-o", "--output", required=True)
+    ae.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
+    ae.set_defaults(fn=cmd_answers_export)
+    ai = a.add_parser("import", help="read a filled workbook back: lists new, changed, conflicting and refused rows; "
+                                     "saves only with --yes")
+    ai.add_argument("file")
+    ai.add_argument("--user", required=True, help="the importing auditor (username); the answers carry this name")
+    ai.add_argument("--keep", choices=["mine", "theirs"],
+                    help="for every conflict: the workbook's answer (mine) or the server's (theirs)")
+    ai.add_argument("--row", action="append", metavar="N=mine|theirs", help="the choice for the conflict on row N")
+    ai.add_argument("--yes", action="store_true", help="save (without it nothing is saved)")
+    ai.set_defaults(fn=cmd_answers_import)
     bk = sub.add_parser("backup", help="write a consistent backup of the live database (portable .zip archive)")
     bk.add_argument("-o", "--output", required=True)
     bk.add_argument("--format", choices=["archive", "sqlite"], default="archive",

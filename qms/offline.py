@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from qms import auth, changelog, checklists, clock, permissions, responses, spreadsheets
 from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
-from qms.i18n import t
+from qms.i18n import message, t
 from qms.models import Audit, AuditStatus, AuditUnit, Response, Result, Unit, check_values
 from qms.text import nfc
 
@@ -174,6 +174,11 @@ def _results_by_label() -> dict[str, str]:
             found[nfc(t(f"result.{r.value}", lang)).casefold()] = r.value
         found[r.value] = r.value
     return found
+
+
+def refusal_text(refusal: dict, lang: str) -> str:
+    """Why a row was refused, in words."""
+    return message(QMSError(refusal["key"], **refusal["params"]), lang)
 
 
 def _refuse(preview: Preview, row: int, key: str, denied: bool = False, **params) -> None:

@@ -167,3 +167,34 @@ def test_a_file_that_is_not_our_workbook_is_refused_whole(session, org):
     assert err.value.key == "offline.err.not_ours"
     with pytest.raises(ValidationError):
         offline.preview(session, org["second"], b"not a zip")
+
+
+def test_the_command_line_lists_the_rows_saves_only_when_told_and_takes_a_choice_per_conflict(
+        session, org, unit, db_url, monkeypatch, tmp_path, capsys):
+    from qms.__main__ import main
+    monkeypatch.setenv("QMS_DATABASE_URL", db_url)
+    code = session.get(Audit, org["audit"]).code
+    path = tmp_path / "phieu.xlsx"
+    assert main(["answers", "export", code, "--user", "second", "--unit", "SNV", "-o", str(path)]) == 0
+    items = [r["id"] for r in responses.sheet(session, unit)]
+    responses.save(session, org["lead"], unit, items[0], {"result": "conform", "evidence": "Trên máy chủ"}, 0)
+    path.write_bytes(fill(path.read_bytes(), {0: {"result": "Điểm lưu ý", "evidence": "Trên giấy"},
+                                              1: {"result": "Phù hợp", "evidence": "Có"}}))
+    capsys.readouterr()
+    assert main(["answers", "import", str(path), "--user", "second"]) == 1  # a conflict without a choice
+    out = capsys.readouterr()
+    assert ("phieu.xlsx:2: 4.1 xung đột — trong phiếu: Điểm lưu ý: Trên giấy; trên máy chủ (Lead): Phù hợp: "
+            "Trên máy chủ") in out.out.splitlines()
+    assert "--keep" in out.err
+    assert main(["answers", "import", str(path), "--user", "second", "--row", "2=theirs"]) == 0
+    assert "--yes" in capsys.readouterr().out
+    assert stored(session, unit)[items[0]][:2] == ("conform", "Trên máy chủ") and items[1] not in stored(session, unit)
+    assert main(["answers", "import", str(path), "--user", "second", "--row", "2=theirs", "--yes"]) == 0
+    assert stored(session, unit)[items[1]][:2] == ("conform", "Có")
+    assert stored(session, unit)[items[0]][:2] == ("conform", "Trên máy chủ")
+    ws = openpyxl.load_workbook(path)
+    ws[offline.SHEET].cell(row=3, column=COL["result"], value="Rất tốt")
+    ws.save(path)
+    assert main(["answers", "import", str(path), "--user", "second", "--keep", "mine", "--yes"]) == 1
+    assert "phieu.xlsx:3: Kết quả “Rất tốt” không có trong danh sách." in capsys.readouterr().err
+    assert main(["answers", "import", str(path), "--user", "viewer", "--yes"]) == 1
