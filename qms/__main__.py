@@ -210,10 +210,25 @@ def _write_report(args, find, build, missing_key: str) -> int:
     return 0
 
 
+def cmd_report_worksheet(args) -> int:
+    """The worksheet of one audited unit, as PDF: blank (to fill in on paper) or with the answers recorded."""
+    from qms import offline, report_data
+    from qms.reports import worksheet
+    return _write_report(args, lambda s: _audit_unit_id(s, args), lambda s, audit_unit_id: worksheet.build(
+        offline.worksheet(s, None, audit_unit_id, args.lang, filled=not args.blank), args.lang,
+        report_data.letterhead(s, args.lang)), "cli.worksheet_missing")
+
+
+def _audit_unit_id(session, args) -> int | None:
+    """The audited unit --unit of audit CODE."""
+    from qms.models import AuditUnit, Unit
+    return session.exec(select(AuditUnit.id).join(Unit, Unit.id == AuditUnit.unit_id).join(
+        Audit, Audit.id == AuditUnit.audit_id).where(Audit.code == args.code, Unit.code == args.unit)).first()
+
+
 def cmd_answers_export(args) -> int:
     """The offline workbook of one audited unit (--unit) or of every unit of the audit USER audits."""
     from qms import offline
-    from qms.models import AuditUnit, Unit
     output = Path(args.output)
     if not output.parent.is_dir():
         print(t("cli.folder_missing", LANG, folder=output.parent), file=sys.stderr)
@@ -226,8 +241,7 @@ def cmd_answers_export(args) -> int:
             print(t("error.audit_missing", LANG), file=sys.stderr)
             return 1
         if args.unit:
-            unit_id = session.exec(select(AuditUnit.id).join(Unit, Unit.id == AuditUnit.unit_id).where(
-                AuditUnit.audit_id == audit_id, Unit.code == args.unit)).first()
+            unit_id = _audit_unit_id(session, args)
             if unit_id is None:
                 print(t("cli.answers_no_unit", LANG, unit=args.unit, code=args.code), file=sys.stderr)
                 return 1
@@ -475,11 +489,16 @@ def parser() -> argparse.ArgumentParser:
                ("review", "id", int, "the management review pack of review ID as PDF", cmd_report_review),
                ("car", "code", str, "the corrective action request of finding CODE (e.g. NC-2026-001) as PDF",
                 cmd_report_car)]
+    reports.append(("worksheet", "code", str, "the worksheet of one unit (--unit) of audit CODE as PDF, with the "
+                    "answers recorded (--blank: to fill in on paper)", cmd_report_worksheet))
     for name, key, kind, help_text, fn in reports:
         rp = r.add_parser(name, help=help_text)
         rp.add_argument(key, type=kind)
         rp.add_argument("-o", "--output", required=True)
         rp.add_argument("--lang", default=LANG, choices=list(config.LANGUAGES))
+        if name == "worksheet":
+            rp.add_argument("--unit", required=True, help="the audited unit's code")
+            rp.add_argument("--blank", action="store_true", help="without the answers, to fill in on paper")
         rp.set_defaults(fn=fn)
     return p
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import auth, changelog, checklists, clock, permissions, responses, spreadsheets
+from qms import auth, changelog, checklists, clock, permissions, responses, spreadsheets, standards
 from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
 from qms.i18n import message, t
 from qms.models import Audit, AuditStatus, AuditUnit, Response, Result, Unit, check_values
@@ -320,3 +320,35 @@ def apply(session: Session, actor_id: int | None, raw: bytes, choices: dict[int,
     session.commit()
     return {"saved": sum(1 for e in writes if e["mine"]["result"]), "kept": len(found.conflicts) - sum(
         1 for c in found.conflicts if choices[c["row"]] == "mine"), "unchanged": found.unchanged}
+
+
+def worksheet(session: Session, actor_id: int | None, audit_unit_id: int, lang: str, *, filled: bool) -> dict:
+    """What the printed worksheet of one audited unit shows: its header, the in-scope questions by clause (with
+    the answers as recorded when `filled`), and the clauses not applicable with their justification."""
+    from qms import tailoring
+    from qms import settings as org_settings
+    from qms.models import AuditUnitAuditor, User
+    permissions.require(session, actor_id, "answers:read", audit_unit_id=audit_unit_id)
+    ctx = responses.context(session, audit_unit_id)
+    unit = session.get(Unit, ctx.audit_unit.unit_id)
+    auditors = session.exec(select(User.full_name).join(AuditUnitAuditor, AuditUnitAuditor.user_id == User.id)
+                            .where(AuditUnitAuditor.audit_unit_id == audit_unit_id).order_by(User.full_name)).all()
+    lead = session.get(User, ctx.audit.lead_auditor_id) if ctx.audit.lead_auditor_id else None
+    titles = {c["clause"]: c.get(f"title_{lang}") or c["title_vi"]
+              for c in checklists.version(session, ctx.audit.checklist_id).clauses}
+    clauses: list[dict] = []
+    for row in responses.sheet(session, audit_unit_id):
+        if not clauses or clauses[-1]["clause"] != row["clause"]:
+            clauses.append({"clause": row["clause"], "title": titles.get(row["clause"], ""), "questions": []})
+        answer = row["answer"]
+        clauses[-1]["questions"].append({
+            "key": row["item_key"], "text": row.get(f"text_{lang}") or row["text_vi"],
+            "guidance": row.get(f"guidance_{lang}") or row["guidance_vi"] or "",
+            "answer": {k: answer[k] for k in ("result", "evidence", "records_sampled", "interviewed", "answered_by",
+                                              "answered_at")} if filled and answer["version"] else None})
+    exclusions = tailoring.scope(session, ctx.audit.id, audit_unit_id)["exclusions"]
+    return {"agency": org_settings.get(session, f"org_name_{lang}"), "code": ctx.audit.code,
+            "title": ctx.audit.title, "unit": f"{unit.code} – {unit.name}", "date": ctx.audit_unit.audit_date,
+            "auditors": list(auditors), "lead": lead.full_name if lead else "", "scope": ctx.audit.scope,
+            "auditee_reps": ctx.audit_unit.auditee_reps, "filled": filled, "clauses": clauses,
+            "not_applicable": {c: exclusions[c] for c in sorted(exclusions, key=standards.clause_sort_key)}}

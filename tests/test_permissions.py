@@ -147,6 +147,7 @@ PROBES: dict[str, list[Probe]] = {
         Probe("answers:record", lambda s, t, me: offline.export(_opened(s, t), me, lang="vi", audit_unit_id=t["au"])),
         Probe("answers:record", lambda s, t, me: offline.export(_opened(s, t), me, lang="vi", audit_id=t["audit"])),
     ],
+    "offline.worksheet": [Probe("answers:read", lambda s, t, me: offline.worksheet(s, me, t["au"], "vi", filled=True))],
     "offline.preview": [Probe("answers:record", lambda s, t, me: _denied(offline.preview(s, me, _workbook(s, t))))],
     "offline.apply": [Probe("answers:record", lambda s, t, me: offline.apply(s, me, _workbook(s, t)))],
     "meetings.record": [Probe("answers:record", lambda s, t, me: meetings.record(
