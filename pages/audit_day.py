@@ -8,6 +8,7 @@ from qms.text import record_id
 from qms.ui import session
 from qms.ui.audit_panels import findings_panel, meetings_panel, progress_panel, report_panel
 from qms.ui.audit_walk import walk
+from qms.ui.offline_panel import offline_panel
 from qms.ui.i18n import t
 from qms.ui.widgets import date_text, empty, show_flash
 
@@ -52,16 +53,18 @@ editable = status in responses.OPEN
 if not editable:
     st.info(t("audit_day.locked"), icon=":material/lock:")
 
-names = [t("audit_day.walk"), t("audit_day.findings"), t("audit_day.meetings")]
+names = [t("audit_day.walk"), t("audit_day.findings"), t("audit_day.meetings"), t("audit_day.offline")]
 names += [t("audit_day.report")] if unit["lead"] else []
 names += [t("audit_day.live")] if follows else []
-walk_tab, found_tab, meeting_tab, *more = st.tabs(names)
+walk_tab, found_tab, meeting_tab, offline_tab, *more = st.tabs(names)
 with walk_tab:
     walk(au, editable)
 with found_tab:
     findings_panel(au, editable)
 with meeting_tab:
     meetings_panel(au, editable)
+with offline_tab:
+    offline_panel(unit, editable, sum(1 for u in mine if u["audit_id"] == unit["audit_id"]))
 if unit["lead"]:
     with more.pop(0):
         report_panel(unit["audit_id"], status)

@@ -283,6 +283,11 @@ def raise_from_response(session: Session, actor_id: int, response_id: int) -> in
     return finding.id
 
 
+def raise_from_responses(session: Session, actor_id: int, response_ids: list[int]) -> list[int]:
+    """Draft findings for several answers in one step (an imported workbook's graded answers); each as on screen."""
+    return [raise_from_response(session, actor_id, response_id) for response_id in response_ids]
+
+
 def _draft_for(session: Session, actor_id: int, finding_id: int) -> Finding:
     """A draft finding the actor may still change: one of the unit's auditors, audit still open."""
     finding = session.get(Finding, finding_id)

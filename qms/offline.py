@@ -18,12 +18,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import auth, changelog, checklists, clock, permissions, responses, spreadsheets, standards
+from qms import auth, changelog, checklists, clock, findings, permissions, responses, spreadsheets, standards
 from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
 from qms.i18n import message, t
 from qms.models import Audit, AuditStatus, AuditUnit, Response, Result, Unit, check_values
 from qms.text import nfc
 
+GRADED = {r.value for r in findings.GRADE_OF_RESULT}  # the answers that call for a finding
 SHEET = "QMS"  # the answers' sheet; its name is how a workbook of ours is recognised
 LISTS = "Lists"  # the hidden sheet holding the result drop-down's labels
 FORMAT = "qms-offline-1"
@@ -284,6 +285,7 @@ def apply(session: Session, actor_id: int | None, raw: bytes, choices: dict[int,
     writes = found.new + found.changed + [c for c in found.conflicts if choices[c["row"]] == "mine"]
     now = clock.now()
     started: set[int] = set()
+    graded: list[int] = []  # answers that call for a finding, raised from them in one step afterwards
     for entry in writes:
         values = {k: v for k, v in entry["mine"].items()}
         if not values["result"]:
@@ -305,6 +307,8 @@ def apply(session: Session, actor_id: int | None, raw: bytes, choices: dict[int,
         if not won:
             session.rollback()
             raise ValidationError("offline.err.moved", row=entry["row"])
+        if values["result"] in GRADED:
+            graded.append(response_id)
         theirs = entry["theirs"]
         changelog.record(session, "response", response_id, actor_id,
                          {k: (theirs[k] or None, v) for k, v in values.items() if theirs[k] != v})
@@ -319,7 +323,7 @@ def apply(session: Session, actor_id: int | None, raw: bytes, choices: dict[int,
                              {"status": (AuditStatus.planned, AuditStatus.in_progress)})
     session.commit()
     return {"saved": sum(1 for e in writes if e["mine"]["result"]), "kept": len(found.conflicts) - sum(
-        1 for c in found.conflicts if choices[c["row"]] == "mine"), "unchanged": found.unchanged}
+        1 for c in found.conflicts if choices[c["row"]] == "mine"), "unchanged": found.unchanged, "graded": graded}
 
 
 def worksheet(session: Session, actor_id: int | None, audit_unit_id: int, lang: str, *, filled: bool) -> dict:

@@ -154,6 +154,8 @@ PROBES: dict[str, list[Probe]] = {
         s, me, t["au"], "opening", clock.now(), "Ông A", ""))],
     "findings.raise_from_response": [Probe("answers:record", lambda s, t, me: findings.raise_from_response(
         s, me, t["response"]))],
+    "findings.raise_from_responses": [Probe("answers:record", lambda s, t, me: findings.raise_from_responses(
+        s, me, [t["response"]]))],
     "findings.update_draft": [Probe("answers:record", lambda s, t, me: findings.update_draft(
         s, me, t["draft"], "minor", "Nội dung", "", ""))],
     "findings.delete_draft": [Probe("answers:record", lambda s, t, me: findings.delete_draft(s, me, t["draft"]))],

@@ -16,7 +16,7 @@ from qms.ui.markdown import md_escape
 from qms.ui.widgets import datetime_text, download, upload_limit_mb
 
 SHOWN = "_answer_shown"  # (audit unit, item, version) as the card last drew it
-GRADED = {"nc_major", "nc_minor", "observation", "ofi"}
+GRADED = {r.value for r in findings.GRADE_OF_RESULT}
 
 
 def sync(au: int, row: dict) -> None:
