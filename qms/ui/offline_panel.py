@@ -12,6 +12,7 @@ from qms.errors import QMSError
 from qms.reports import worksheet
 from qms.ui import session
 from qms.ui.i18n import error_text, lang, t
+from qms.ui.markdown import md_escape
 from qms.ui.tables import widths
 from qms.ui.widgets import datetime_text, download, flash, form_key, label, later, reset_form
 
@@ -81,7 +82,7 @@ def _preview(au: int, raw: bytes) -> None:
     counts[1].metric(t("offline.changed_label"), len(found.changed))
     counts[2].metric(t("offline.conflicts_label"), len(found.conflicts))
     counts[3].metric(t("offline.refused_label"), len(found.refused))
-    st.caption(t("offline.unchanged", n=found.unchanged))
+    st.caption(t("offline.unchanged", n=md_escape(found.unchanged)))
     if found.refused:
         st.error(t("offline.err.refused_rows", n=len(found.refused)), icon=":material/error:")
         st.dataframe([{t("offline.row"): r["row"], t("offline.reason"): offline.refusal_text(r, lang())}
@@ -107,7 +108,7 @@ def _preview(au: int, raw: bytes) -> None:
             mine, theirs = st.columns(2)
             mine.caption(t("offline.workbook"))
             mine.text(_answer(entry["mine"]))
-            theirs.caption(t("offline.server", who=entry["theirs"]["answered_by"] or "—",
+            theirs.caption(t("offline.server", who=md_escape(entry["theirs"]["answered_by"] or "—"),
                              at=datetime_text(entry["theirs"]["answered_at"])))
             theirs.text(_answer(entry["theirs"]))
             picked = st.segmented_control(t("offline.keep"), ["mine", "theirs"], key=f"keep_{au}_{tag}_{entry['row']}",
@@ -132,7 +133,7 @@ def _preview(au: int, raw: bytes) -> None:
         if done["graded"]:
             st.session_state[f"_imported_graded_{au}"] = done["graded"]
         reset_form(f"{UPLOADER}_{au}")
-        flash(t("offline.saved", saved=done["saved"], kept=done["kept"]))
+        flash(t("offline.saved", saved=md_escape(done["saved"]), kept=md_escape(done["kept"])))
         st.rerun()
 
 
