@@ -36,6 +36,12 @@ def imports() -> ImportLimits:
     return ImportLimits(file_mb=current.import_max_mb, rows=current.import_max_rows)
 
 
+def answers() -> ImportLimits:
+    """An offline answers workbook: a row per question of every unit an auditor answers for. A 100-unit audit of
+    the 176-question checklist is 17,600 rows and about 3.5 MB; our sheet has 13 columns."""
+    return ImportLimits(file_mb=10, rows=20_000, columns=20)
+
+
 def grouped(number: int) -> str:
     """Digits grouped by a narrow space (2 000, 31 457 280), read the same way in Vietnamese and English."""
     return f"{number:,}".replace(",", "\u202f")

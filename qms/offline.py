@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import auth, changelog, checklists, clock, findings, permissions, responses, spreadsheets, standards
+from qms import auth, changelog, checklists, clock, findings, limits, permissions, responses, spreadsheets, standards
 from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
 from qms.i18n import message, t
 from qms.models import Audit, AuditStatus, AuditUnit, Response, Result, Unit, check_values
@@ -148,7 +148,7 @@ def export(session: Session, actor_id: int | None, *, lang: str, audit_unit_id: 
 
 def _read(raw: bytes) -> list[tuple[int, list]]:
     """(row number, raw cell values) of the answers' sheet; formulas come as their text ("=…"), not computed."""
-    spreadsheets.check_archive(raw)
+    spreadsheets.check_archive(raw, limits.answers())
     try:
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files

@@ -45,7 +45,7 @@ def offline_panel(unit: dict, editable: bool, audits_units: int) -> None:
                  f"{unit['audit']}.xlsx", where=right, icon=":material/table_view:", key=f"offline_audit_{au}",
                  width="stretch", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     _raise_pending(au)
-    cap = limits.imports()
+    cap = limits.answers()
     upload = st.file_uploader(t("offline.import"), type=["xlsx"], key=form_key(f"{UPLOADER}_{au}"),
                               max_upload_size=int(cap.file_mb), help=t("offline.import_help"))
     if upload is None:
@@ -124,7 +124,7 @@ def _preview(au: int, raw: bytes) -> None:
         return
     if st.button(t("offline.confirm", n=count), type="primary", key=f"offline_confirm_{au}_{tag}",
                  disabled=bool(found.refused or waiting), icon=":material/save:"):
-        with db.session_scope(session.engine()) as s:
+        with db.session_scope(session.engine()) as s, st.spinner(t("offline.saving")):
             try:
                 done = offline.apply(s, session.actor_id(), raw, choices)
             except QMSError as exc:
