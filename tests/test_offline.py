@@ -198,3 +198,13 @@ def test_the_command_line_lists_the_rows_saves_only_when_told_and_takes_a_choice
     assert main(["answers", "import", str(path), "--user", "second", "--keep", "mine", "--yes"]) == 1
     assert "phieu.xlsx:3: Kết quả “Rất tốt” không có trong danh sách." in capsys.readouterr().err
     assert main(["answers", "import", str(path), "--user", "viewer", "--yes"]) == 1
+
+
+def test_a_workbook_over_the_answers_limits_is_refused_before_it_is_read(session, org, unit, monkeypatch):
+    from qms import limits
+    raw = offline.export(session, org["second"], lang="vi", audit_unit_id=unit)
+    assert offline.preview(session, org["second"], raw).unchanged > 100  # within limits.answers(): read
+    monkeypatch.setattr(limits, "answers", lambda: limits.ImportLimits(file_mb=10, rows=20, columns=20))
+    with pytest.raises(ValidationError) as err:
+        offline.preview(session, org["second"], raw)
+    assert err.value.key == "error.xlsx_too_many_rows"

@@ -96,7 +96,7 @@ def _preview(au: int, raw: bytes) -> None:
                        t("offline.col.question"): e["question_en"] if lang() == "en" and e["question_en"]
                        else e["question"], t("offline.col.evidence"): e["mine"]["evidence"]} for e in saving],
                      hide_index=True, width="stretch",
-                     column_config=widths({t("offline.row"): 64, t("field.clause"): 72, t("offline.col.result"): 150},
+                     column_config=widths({t("offline.row"): 64, t("field.clause"): 88, t("offline.col.result"): 150},
                                           [t("offline.col.question"), t("offline.col.evidence")]))
     choices: dict[int, str] = {}
     if found.conflicts:
