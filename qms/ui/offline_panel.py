@@ -8,13 +8,12 @@ import hashlib
 import streamlit as st
 
 from qms import db, findings, limits, offline, report_data
-from qms.errors import QMSError
 from qms.reports import worksheet
 from qms.ui import session
-from qms.ui.i18n import error_text, lang, t
+from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.tables import widths
-from qms.ui.widgets import datetime_text, download, flash, form_key, label, later, reset_form
+from qms.ui.widgets import attempt, datetime_text, download, flash, form_key, label, later, reset_form
 
 UPLOADER = "offline_import"
 
@@ -71,11 +70,9 @@ def _answer(values: dict) -> str:
 
 def _preview(au: int, raw: bytes) -> None:
     with db.session_scope(session.engine()) as s:
-        try:
-            found = offline.preview(s, session.actor_id(), raw)
-        except QMSError as exc:
-            st.error(error_text(exc), icon=":material/error:")
-            return
+        ok, found = attempt(offline.preview, s, session.actor_id(), raw)
+    if not ok:
+        return
     tag = hashlib.sha256(raw).hexdigest()[:12]  # a new file starts with no choices made
     counts = st.columns(4)
     counts[0].metric(t("offline.new_label"), len(found.new))
@@ -125,11 +122,9 @@ def _preview(au: int, raw: bytes) -> None:
     if st.button(t("offline.confirm", n=count), type="primary", key=f"offline_confirm_{au}_{tag}",
                  disabled=bool(found.refused or waiting), icon=":material/save:"):
         with db.session_scope(session.engine()) as s, st.spinner(t("offline.saving")):
-            try:
-                done = offline.apply(s, session.actor_id(), raw, choices)
-            except QMSError as exc:
-                st.error(error_text(exc), icon=":material/error:")
-                return
+            ok, done = attempt(offline.apply, s, session.actor_id(), raw, choices)
+        if not ok:
+            return
         if done["graded"]:
             st.session_state[f"_imported_graded_{au}"] = done["graded"]
         reset_form(f"{UPLOADER}_{au}")
@@ -148,11 +143,9 @@ def _raise_pending(au: int) -> None:
         if left.button(t("offline.raise", n=len(pending)), type="primary", icon=":material/flag:",
                        key=f"offline_raise_{au}"):
             with db.session_scope(session.engine()) as s:
-                try:
-                    raised = findings.raise_from_responses(s, session.actor_id(), pending)
-                except QMSError as exc:
-                    st.error(error_text(exc), icon=":material/error:")
-                    return
+                ok, raised = attempt(findings.raise_from_responses, s, session.actor_id(), pending)
+            if not ok:
+                return
             st.session_state.pop(f"_imported_graded_{au}", None)
             flash(t("offline.raised", n=len(raised)))
             st.rerun()
