@@ -102,6 +102,7 @@ def type_into(page, label: str, text: str, leave: bool) -> None:
 
 
 def attach_photo(page, path) -> None:
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    # The walk's evidence uploader, not the offline tab's workbook import (both are in the page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']:not([accept*='.xlsx'])").set_input_files(str(path))
     wait_for_app(page)
     expect(page.locator("[data-testid='stImage']").first).to_be_visible()
