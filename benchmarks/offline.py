@@ -40,8 +40,8 @@ def _build(url: str, units: int) -> dict:
         every = [c["clause"] for c in tailoring.scope(s, audit)["clauses"]]
         planned = [planning.plan_unit(s, None, audit, unit, date(2026, 11, 5), [lead]) for unit in ids]
         # All 176 questions for every unit but the last: an audit with no N/A clause saved at all is given the
-        # checklist's default N/A (8.3), so one clause is declared N/A for the last unit alone.
-        tailoring.save(s, None, audit, planned[-1], [c for c in every if c != "8.3.1"], {"8.3.1": "Benchmark"})
+        # checklist's default N/A (8.3), so a clause (7.1.5.2) is declared N/A for the last unit alone.
+        tailoring.save(s, None, audit, planned[-1], [c for c in every if c != "7.1.5.2"], {"7.1.5.2": "Benchmark"})
     return {"engine": engine, "lead": lead, "audit": audit, "units": planned}
 
 
