@@ -287,8 +287,8 @@ def cmd_answers_import(args) -> int:
         if found.refused:
             print(t("offline.err.refused_rows", LANG, n=len(found.refused)), file=sys.stderr)
             return 1
-        choices = {c["row"]: choices.get(c["row"], args.keep) for c in found.conflicts}
-        unchosen = [str(row) for row, choice in choices.items() if choice is None]
+        choices = {c["row"]: (choices.get(c["row"], args.keep), c["version"]) for c in found.conflicts}
+        unchosen = [str(row) for row, (choice, _) in choices.items() if choice is None]
         if unchosen:
             print(t("cli.answers_choose", LANG, rows=", ".join(unchosen)), file=sys.stderr)
             return 1

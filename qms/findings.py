@@ -260,11 +260,19 @@ PREFIX = {Grade.major: "NC", Grade.minor: "NC", Grade.observation: "OBS", Grade.
 
 def raise_from_response(session: Session, actor_id: int, response_id: int) -> int:
     """A draft finding prefilled from an answer: unit, clause, question, grade and evidence."""
+    found = _raise(session, actor_id, response_id, only_graded=False)
+    session.commit()
+    return found
+
+
+def _raise(session: Session, actor_id: int, response_id: int, *, only_graded: bool) -> int | None:
     response = session.get(Response, response_id)
     if response is None:
         raise NotFound("error.answer_missing")
     ctx = responses.context(session, response.audit_unit_id)
     responses.require_answerer(session, actor_id, ctx)
+    if only_graded and response.result not in {r.value for r in GRADE_OF_RESULT}:
+        return None
     existing = session.exec(select(Finding.id).where(Finding.response_id == response_id)).first()
     if existing is not None:
         return existing
@@ -279,13 +287,15 @@ def raise_from_response(session: Session, actor_id: int, response_id: int) -> in
     session.flush()
     changelog.record(session, "finding", finding.id, actor_id, {"status": (None, FindingStatus.draft),
                                                                 "grade": (None, grade)})
-    session.commit()
     return finding.id
 
 
 def raise_from_responses(session: Session, actor_id: int, response_ids: list[int]) -> list[int]:
-    """Draft findings for several answers in one step (an imported workbook's graded answers); each as on screen."""
-    return [raise_from_response(session, actor_id, response_id) for response_id in response_ids]
+    """Draft findings, in one transaction, for those of the answers still graded (an imported workbook's graded
+    answers may have been changed to conforming since)."""
+    raised = [_raise(session, actor_id, response_id, only_graded=True) for response_id in response_ids]
+    session.commit()
+    return [f for f in raised if f is not None]
 
 
 def _draft_for(session: Session, actor_id: int, finding_id: int) -> Finding:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -44,6 +45,7 @@ class Preview:
     changed: list[dict] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
     unchanged: int = 0
+    emptied: int = 0  # rows cleared in the workbook: ignored, since an import never deletes an answer
     refused: list[dict] = field(default_factory=list)  # {"row": n, "key": message key, "params": {...}}
 
 
@@ -122,6 +124,7 @@ def export(session: Session, actor_id: int | None, *, lang: str, audit_unit_id: 
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if COLUMNS[col - 1] in FILLED:
                     cell.protection = Protection(locked=False)
+                    cell.number_format = "@"  # text: Excel must not turn "1/2" into a date or "001" into 1
     first_filled = len(HIDDEN) + SHOWN.index("result") + 1
     result_letter = openpyxl.utils.get_column_letter(first_filled)
     choice = DataValidation(type="list", formula1=f"{LISTS}!$A$1:$A${len(labels)}", allow_blank=True,
@@ -146,8 +149,8 @@ def export(session: Session, actor_id: int | None, *, lang: str, audit_unit_id: 
     return spreadsheets.to_bytes(wb)
 
 
-def _read(raw: bytes) -> list[tuple[int, list]]:
-    """(row number, raw cell values) of the answers' sheet; formulas come as their text ("=…"), not computed."""
+def _read(raw: bytes) -> list[tuple[int, list, bool]]:
+    """(row number, raw cell values, whether an answer cell holds a formula) of the answers' sheet."""
     spreadsheets.check_archive(raw, limits.answers())
     try:
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
@@ -156,14 +159,27 @@ def _read(raw: bytes) -> list[tuple[int, list]]:
     if SHEET not in wb.sheetnames:
         raise ValidationError("offline.err.not_ours")
     rows = []
-    for number, values in enumerate(wb[SHEET].iter_rows(values_only=True, max_col=len(COLUMNS)), start=1):
-        if number == 1:
-            if list(values[:len(HIDDEN)]) != list(HIDDEN):
-                raise ValidationError("offline.err.not_ours")
-            continue
-        if values and any(v not in (None, "") for v in values):
-            rows.append((number, list(values) + [None] * (len(COLUMNS) - len(values))))
-    wb.close()
+    answer_columns = [COLUMNS.index(k) for k in FILLED]
+    try:
+        for number, cells in enumerate(wb[SHEET].iter_rows(max_col=len(COLUMNS)), start=1):
+            values = [getattr(c, "value", None) for c in cells]
+            if number == 1:
+                if values[:len(HIDDEN)] != list(HIDDEN):
+                    raise ValidationError("offline.err.not_ours")
+                continue
+            if any(v not in (None, "") for v in values):
+                values += [None] * (len(COLUMNS) - len(values))
+                # By the cell's type, not a leading "=": text evidence may begin with one (kept as text).
+                formula = any(i < len(cells) and (getattr(cells[i], "data_type", None) == "f"
+                                                  or isinstance(values[i], (ArrayFormula, DataTableFormula)))
+                              for i in answer_columns)
+                rows.append((number, values, formula))
+    except ValidationError:
+        raise
+    except Exception as exc:  # a malformed cell (bad date, bad number) surfaces only while rows are read
+        raise ValidationError("error.not_xlsx") from exc
+    finally:
+        wb.close()
     return rows
 
 
@@ -186,8 +202,11 @@ def _refuse(preview: Preview, row: int, key: str, denied: bool = False, **params
     preview.refused.append({"row": row, "key": key, "params": params, "denied": denied})
 
 
-def preview(session: Session, actor_id: int | None, raw: bytes) -> Preview:
-    """Read a filled workbook against the database; saves nothing."""
+def preview(session: Session, actor_id: int | None, raw: bytes, *, audit_id: int | None = None) -> Preview:
+    """Read a filled workbook against the database; saves nothing.
+
+    With `audit_id` (an import from that audit's screen) rows of any other audit are refused, even when the actor
+    could answer them there."""
     out = Preview()
     labels = _results_by_label()
     seen: set[tuple[int, int]] = set()
@@ -195,11 +214,11 @@ def preview(session: Session, actor_id: int | None, raw: bytes) -> Preview:
     denied_units: dict[int, bool] = {}
     scopes: dict[int, set[str]] = {}
     current: dict[int, dict[int, dict]] = {}
-    for number, cells in _read(raw):
+    for number, cells, formula in _read(raw):
         cell = dict(zip(COLUMNS, cells))
         try:
             unit_id, item_id, version = int(cell["audit_unit"]), int(cell["item"]), int(cell["version"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             _refuse(out, number, "offline.err.tampered")
             continue
         if not hmac.compare_digest(str(cell["seal"] or ""),
@@ -214,6 +233,11 @@ def preview(session: Session, actor_id: int | None, raw: bytes) -> Preview:
                 contexts[unit_id] = None
                 denied_units[unit_id] = isinstance(exc, PermissionDenied)
                 _refuse(out, number, exc.key, denied_units[unit_id], **exc.params)
+                continue
+            if audit_id is not None and ctx.audit.id != audit_id:
+                contexts[unit_id] = None
+                denied_units[unit_id] = False
+                _refuse(out, number, "offline.err.other_audit", code=ctx.audit.code)
                 continue
             contexts[unit_id] = ctx
             scopes[unit_id] = responses._in_scope(session, ctx)
@@ -231,7 +255,7 @@ def preview(session: Session, actor_id: int | None, raw: bytes) -> Preview:
             continue
         seen.add((unit_id, item_id))
         typed = ["" if cell[k] is None else nfc(str(cell[k])).strip() for k in FILLED]
-        if any(v.startswith("=") for v in typed):
+        if formula:
             _refuse(out, number, "offline.err.formula")
             continue
         if typed[0]:
@@ -257,6 +281,8 @@ def preview(session: Session, actor_id: int | None, raw: bytes) -> Preview:
                  "version": row["answer"]["version"]}
         if _digest(typed) == cell["base"] or typed == theirs:
             out.unchanged += 1  # not filled in since the export, or filled in as the server already has it
+        elif not typed[0]:
+            out.emptied += 1
         elif row["answer"]["version"] != version:
             out.conflicts.append(entry)
         elif row["answer"]["version"] == 0:
@@ -266,22 +292,28 @@ def preview(session: Session, actor_id: int | None, raw: bytes) -> Preview:
     return out
 
 
-def apply(session: Session, actor_id: int | None, raw: bytes, choices: dict[int, str] | None = None) -> dict:
+def apply(session: Session, actor_id: int | None, raw: bytes, choices: dict[int, tuple[str, int]] | None = None,
+          *, audit_id: int | None = None) -> dict:
     """Save the workbook's answers in one transaction, as the importing auditor.
 
-    `choices` gives, for each conflict's row number, "mine" (the workbook's answer) or "theirs" (keep the server's).
-    Refused rows, a conflict without a choice, or an answer changed on the server since the preview refuse the whole
-    import; nothing is saved then."""
-    choices = choices or {}
-    found = preview(session, actor_id, raw)
+    `choices` gives, for each conflict's row number, ("mine" | "theirs", the server's version the choice was made
+    against): "mine" writes the workbook's answer, "theirs" keeps the server's. Refused rows, a conflict without a
+    choice, or an answer changed on the server since the preview (a choice made against an older version included)
+    refuse the whole import; nothing is saved then."""
+    found = preview(session, actor_id, raw, audit_id=audit_id)
     denied = next((r for r in found.refused if r["denied"]), None)
     if denied:
         raise PermissionDenied(denied["key"], **denied["params"])
     if found.refused:
         raise ValidationError("offline.err.refused_rows", n=len(found.refused))
-    missing = [c["row"] for c in found.conflicts if choices.get(c["row"]) not in ("mine", "theirs")]
+    given = choices or {}
+    missing = [c["row"] for c in found.conflicts if (given.get(c["row"]) or ("",))[0] not in ("mine", "theirs")]
     if missing:
         raise ValidationError("offline.err.choose", rows=", ".join(map(str, missing)))
+    moved = [c["row"] for c in found.conflicts if given[c["row"]][1] != c["version"]]
+    if moved:  # someone saved again after the choice was made: it was made against an answer no longer there
+        raise ValidationError("offline.err.moved", row=moved[0])
+    choices = {row: choice for row, (choice, _) in given.items()}
     writes = found.new + found.changed + [c for c in found.conflicts if choices[c["row"]] == "mine"]
     now = clock.now()
     started: set[int] = set()

@@ -83,14 +83,84 @@ def test_an_answer_changed_on_the_server_is_a_conflict_and_never_overwritten_wit
         offline.apply(session, org["second"], filled)
     assert err.value.key == "offline.err.choose"
     assert stored(session, unit) == before
-    offline.apply(session, org["second"], filled, {conflict["row"]: "theirs"})
+    offline.apply(session, org["second"], filled, {conflict["row"]: ("theirs", conflict["version"])})
     after = stored(session, unit)
     assert after[items[0]][:2] == ("nc_minor", "Trưởng đoàn sửa") and after[items[1]][:2] == ("conform", "Có")
     # Keeping the workbook's answer is a choice too, and it says who made it.
     seen = offline.preview(session, org["second"], filled)
-    offline.apply(session, org["second"], filled, {seen.conflicts[0]["row"]: "mine"})
+    offline.apply(session, org["second"], filled, {seen.conflicts[0]["row"]: ("mine", seen.conflicts[0]["version"])})
     assert stored(session, unit)[items[0]][:2] + stored(session, unit)[items[0]][5:] == ("ofi", "Ghi trên giấy",
                                                                                           org["second"])
+
+
+def test_a_choice_made_against_an_answer_saved_over_since_is_refused_and_the_newer_answer_kept(session, org, unit):
+    items = [r["id"] for r in responses.sheet(session, unit)]
+    raw = offline.export(session, org["second"], lang="vi", audit_unit_id=unit)
+    responses.save(session, org["lead"], unit, items[0], {"result": "nc_minor", "evidence": "Trưởng đoàn (X)"}, 0)
+    filled = fill(raw, {0: {"result": "Phù hợp", "evidence": "Trên giấy"}})
+    conflict = offline.preview(session, org["second"], filled).conflicts[0]
+    # The auditor reads X beside the workbook's answer and chooses the workbook's; before the tap on Confirm, the lead
+    # saves Y over X. The choice was not about Y: it must not overwrite it.
+    responses.save(session, org["lead"], unit, items[0], {"result": "nc_major", "evidence": "Trưởng đoàn (Y)"}, 1)
+    with pytest.raises(ValidationError) as err:
+        offline.apply(session, org["second"], filled, {conflict["row"]: ("mine", conflict["version"])})
+    assert err.value.key == "offline.err.moved"
+    assert stored(session, unit)[items[0]][:2] == ("nc_major", "Trưởng đoàn (Y)")
+
+
+def test_an_import_from_one_audits_screen_refuses_the_rows_of_another_audit(session, org, unit):
+    other_audit = planning.create_audit(session, org["rep"], 2026, "Đợt 2", org["checklist"], date(2026, 12, 1),
+                                        date(2026, 12, 20), org["lead"], [org["lead"]])
+    elsewhere = planning.plan_unit(session, org["rep"], other_audit, org["a"], date(2026, 12, 2), [org["lead"]])
+    filled = fill(offline.export(session, org["lead"], lang="vi", audit_unit_id=elsewhere),
+                  {0: {"result": "Phù hợp", "evidence": "Đợt 2"}})
+    # The lead may answer there, so the command line (no audit given) accepts it ...
+    assert len(offline.preview(session, org["lead"], filled).new) == 1
+    # ... but the tab of the first audit does not take a workbook of the second.
+    seen = offline.preview(session, org["lead"], filled, audit_id=org["audit"])
+    assert {r["key"] for r in seen.refused} == {"offline.err.other_audit", "offline.err.unit_refused"}
+    assert not seen.new
+    with pytest.raises(ValidationError):
+        offline.apply(session, org["lead"], filled, audit_id=org["audit"])
+    assert stored(session, elsewhere) == {}
+
+
+def test_text_may_begin_with_an_equals_sign_a_real_formula_may_not_and_emptied_rows_are_said_to_be_ignored(
+        session, org, unit):
+    items = [r["id"] for r in responses.sheet(session, unit)]
+    responses.save(session, org["second"], unit, items[2], {"result": "conform", "evidence": "Có"}, 0)
+    raw = offline.export(session, org["second"], lang="vi", audit_unit_id=unit)
+    wb = openpyxl.load_workbook(io.BytesIO(raw))
+    ws = wb[offline.SHEET]
+    assert ws.cell(row=2, column=COL["evidence"]).number_format == "@"  # Excel keeps "1/2" as typed
+    ws.cell(row=2, column=COL["result"], value="Phù hợp")
+    text = ws.cell(row=2, column=COL["evidence"])
+    text.value, text.data_type, text.quotePrefix = "= 3/5 hồ sơ đủ", "s", True  # typed as '= 3/5 … in Excel
+    ws.cell(row=3, column=COL["result"], value="Phù hợp")
+    ws.cell(row=3, column=COL["evidence"], value="=1+1")
+    assert ws.cell(row=3, column=COL["evidence"]).data_type == "f"
+    for name in offline.FILLED:  # the third question's answer cleared in the workbook
+        ws.cell(row=4, column=COL[name]).value = None  # (ws.cell(value=None) would leave the value as it is)
+    out = io.BytesIO()
+    wb.save(out)
+    seen = offline.preview(session, org["second"], out.getvalue())
+    assert [(r["row"], r["key"]) for r in seen.refused] == [(3, "offline.err.formula")]
+    assert [e["mine"]["evidence"] for e in seen.new] == ["= 3/5 hồ sơ đủ"]
+    assert seen.emptied == 1 and not seen.changed  # not counted among the answers to save
+
+
+def test_raising_findings_after_an_import_skips_answers_no_longer_graded(session, org, unit):
+    from qms import findings
+    from qms.models import Finding
+    items = [r["id"] for r in responses.sheet(session, unit)]
+    filled = fill(offline.export(session, org["second"], lang="vi", audit_unit_id=unit),
+                  {0: {"result": "Không phù hợp nhẹ", "evidence": "Thiếu"}, 1: {"result": "Điểm lưu ý", "evidence": "Ít"}})
+    graded = offline.apply(session, org["second"], filled)["graded"]
+    assert len(graded) == 2
+    responses.save(session, org["second"], unit, items[1], {"result": "conform", "evidence": "Đã bổ sung"}, 1)
+    raised = findings.raise_from_responses(session, org["second"], graded)
+    assert len(raised) == 1
+    assert [f.response_id for f in session.exec(select(Finding)).all()] == [graded[0]]
 
 
 def test_a_tampered_workbook_is_refused_row_by_row_and_changes_nothing(session, org, unit, make_user):

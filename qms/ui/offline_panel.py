@@ -52,7 +52,7 @@ def offline_panel(unit: dict, editable: bool, audits_units: int) -> None:
     if upload.size > cap.file_bytes:
         st.error(t("error.file_too_large", mb=int(cap.file_mb)), icon=":material/error:")
         return
-    _preview(au, upload.getvalue())
+    _preview(au, unit["audit_id"], upload.getvalue())
 
 
 def _worksheet(s, audit_unit_id: int, actor_id: int, language: str, filled: bool) -> bytes:
@@ -68,18 +68,25 @@ def _answer(values: dict) -> str:
     return "\n".join(lines)
 
 
-def _preview(au: int, raw: bytes) -> None:
-    with db.session_scope(session.engine()) as s:
-        ok, found = attempt(offline.preview, s, session.actor_id(), raw)
-    if not ok:
-        return
+def _preview(au: int, audit_id: int, raw: bytes) -> None:
     tag = hashlib.sha256(raw).hexdigest()[:12]  # a new file starts with no choices made
+    cached = st.session_state.get(f"_offline_preview_{au}")
+    if cached and cached[0] == tag:
+        found = cached[1]  # every tap on a choice reruns the page; reading 8,000 rows again each time is not needed
+    else:  # and a stale preview costs nothing: apply reads the workbook again and refuses what has moved since
+        with db.session_scope(session.engine()) as s:
+            ok, found = attempt(offline.preview, s, session.actor_id(), raw, audit_id=audit_id)
+        if not ok:
+            return
+        st.session_state[f"_offline_preview_{au}"] = (tag, found)
     counts = st.columns(4)
     counts[0].metric(t("offline.new_label"), len(found.new))
     counts[1].metric(t("offline.changed_label"), len(found.changed))
     counts[2].metric(t("offline.conflicts_label"), len(found.conflicts))
     counts[3].metric(t("offline.refused_label"), len(found.refused))
     st.caption(t("offline.unchanged", n=md_escape(found.unchanged)))
+    if found.emptied:
+        st.caption(t("offline.emptied", n=found.emptied))
     if found.refused:
         st.error(t("offline.err.refused_rows", n=len(found.refused)), icon=":material/error:")
         st.dataframe([{t("offline.row"): r["row"], t("offline.reason"): offline.refusal_text(r, lang())}
@@ -95,7 +102,7 @@ def _preview(au: int, raw: bytes) -> None:
                      hide_index=True, width="stretch",
                      column_config=widths({t("offline.row"): 64, t("field.clause"): 88, t("offline.col.result"): 150},
                                           [t("offline.col.question"), t("offline.col.evidence")]))
-    choices: dict[int, str] = {}
+    choices: dict[int, tuple[str, int]] = {}
     if found.conflicts:
         st.markdown(f"**{t('offline.conflicts', n=len(found.conflicts))}**")
     for entry in found.conflicts:
@@ -111,8 +118,8 @@ def _preview(au: int, raw: bytes) -> None:
             picked = st.segmented_control(t("offline.keep"), ["mine", "theirs"], key=f"keep_{au}_{tag}_{entry['row']}",
                                           format_func=lambda v: t(f"offline.keep_{v}"))
             if picked:
-                choices[entry["row"]] = picked
-    count = len(saving) + sum(1 for v in choices.values() if v == "mine")
+                choices[entry["row"]] = (picked, entry["version"])
+    count = len(saving) + sum(1 for v, _ in choices.values() if v == "mine")
     waiting = len(found.conflicts) - len(choices)
     if waiting:
         st.caption(t("offline.choose_left", n=waiting))
@@ -122,7 +129,8 @@ def _preview(au: int, raw: bytes) -> None:
     if st.button(t("offline.confirm", n=count), type="primary", key=f"offline_confirm_{au}_{tag}",
                  disabled=bool(found.refused or waiting), icon=":material/save:"):
         with db.session_scope(session.engine()) as s, st.spinner(t("offline.saving")):
-            ok, done = attempt(offline.apply, s, session.actor_id(), raw, choices)
+            ok, done = attempt(offline.apply, s, session.actor_id(), raw, choices, audit_id=audit_id)
+        st.session_state.pop(f"_offline_preview_{au}", None)  # saved or refused, the next look reads afresh
         if not ok:
             return
         if done["graded"]:
