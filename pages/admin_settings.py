@@ -32,7 +32,7 @@ with st.form("settings"):
            "doc_national_header": st.toggle(t("settings.doc_national_header"), bool(values["doc_national_header"])),
            "doc_serif": st.toggle(t("settings.doc_serif"), bool(values["doc_serif"]), help=t("settings.doc_serif_help"))}
     st.subheader(t("settings.deadlines"))
-    for key in ("plan_due_days", "action_due_days", "recurrence_months"):
+    for key in ("plan_due_days", "action_due_days", "recurrence_months", "process_allowance_days"):
         new[key] = bounded_number(key)
     st.subheader(t("settings.uploads"))
     new["upload_limit_mb"] = bounded_number("upload_limit_mb")

@@ -102,13 +102,13 @@ ROLE_ALIASES = {"question_vi": "text_vi", "question_en": "text_en", "question": 
                 "guidance": "guidance_vi", "clause_title": "clause_title_vi", "na": "na_vi"}
 
 
-def parse_map(spec: str) -> tuple[str, int]:
+def parse_map(spec: str, roles: list[str] = ROLES, aliases: dict[str, str] = ROLE_ALIASES) -> tuple[str, int]:
     """"clause=B", "question_en=4" → (role, 0-based column); ValidationError with the reason otherwise."""
     role, _, column = spec.partition("=")
-    role = ROLE_ALIASES.get(role.strip().lower(), role.strip().lower())
+    role = aliases.get(role.strip().lower(), role.strip().lower())
     column = column.strip().upper()
-    if role not in ROLES:
-        raise ValidationError("checklist.err.map_role", role=role, roles=", ".join(ROLES))
+    if role not in roles:
+        raise ValidationError("checklist.err.map_role", role=role, roles=", ".join(roles))
     if column.isdigit() and int(column) >= 1:
         return role, int(column) - 1
     if column.isalpha() and len(column) <= 2:
@@ -131,15 +131,17 @@ def in_language(mapping: dict[str, int], lang: str) -> dict[str, int]:
     return moved
 
 
-def guess_mapping(header: list[str], rows: list[list[str]] | None = None) -> dict[str, int]:
-    """Column index for each role whose header matches a known word. Given the data rows, a column with nothing in
-    it is guessed for no role: an auditor's empty "Evidence" column is for answers, not the checklist's guidance."""
-    folded = [fold(h).strip() for h in header]
+def guess_mapping(header: list[str], rows: list[list[str]] | None = None,
+                  guesses: dict[str, list[str]] = _GUESSES) -> dict[str, int]:
+    """Column index for each role whose header matches a known word (`guesses`: role → folded header words, in the
+    order roles are tried). Given the data rows, a column with nothing in it is guessed for no role: an auditor's
+    empty "Evidence" column is for answers, not the checklist's guidance."""
+    folded = [" ".join(fold(h).replace(":", " ").split()) for h in header]
     filled = None if rows is None else {i for row in rows for i, value in enumerate(row) if str(value or "").strip()}
     mapping = {}
-    for role in ROLES:
+    for role, words in guesses.items():
         for i, name in enumerate(folded):
-            if name in _GUESSES[role] and i not in mapping.values() and (filled is None or i in filled):
+            if name in words and i not in mapping.values() and (filled is None or i in filled):
                 mapping[role] = i
                 break
     return mapping

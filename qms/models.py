@@ -392,6 +392,85 @@ class ChangeLog(SQLModel, table=True):
     at: Optional[datetime] = _ts()
 
 
+
+class ProcedureStatus(StrEnum):
+    in_force = "in_force"
+    amended = "amended"
+    abolished = "abolished"
+
+
+class Procedure(SQLModel, table=True):
+    """An administrative procedure (thủ tục hành chính) as last announced: national code, name, field, level."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    field: str = Field(default="", max_length=255)
+    level: str = Field(default="", max_length=60)
+    decision_number: str = Field(default="", max_length=80)
+    decision_date: Optional[date] = None
+    status: str = Field(default=ProcedureStatus.in_force, max_length=20, index=True)
+    # The day its last change (announced, amended, abolished) took effect: a process issued before it lags.
+    effective_date: Optional[date] = Field(default=None, index=True)
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    version: int = 1
+
+
+class ProcedureUnit(SQLModel, table=True):
+    """A unit that handles a procedure (its register holds it)."""
+
+    procedure_id: int = Field(foreign_key="procedure.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class ProcedureChange(SQLModel, table=True):
+    """One announced change of a procedure, as imported: what changed, by which decision, effective when."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    procedure_id: int = Field(foreign_key="procedure.id", index=True)
+    kind: str = Field(max_length=20)  # new | amended | abolished
+    decision_number: str = Field(default="", max_length=80)
+    decision_date: Optional[date] = None
+    effective_date: Optional[date] = None
+    changes: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    source: str = Field(default="", max_length=255)
+    imported_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    imported_at: Optional[datetime] = _ts()
+
+
+class ProcessDocument(SQLModel, table=True):
+    """An internal process (quy trình nội bộ) of a unit; its issues are kept in ProcessIssue."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=60, unique=True, index=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    issue_no: str = Field(default="", max_length=20)  # the current issue's, repeated for lists
+    issued_on: Optional[date] = None
+    withdrawn_on: Optional[date] = None
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    version: int = 1
+
+
+class ProcessIssue(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    process_id: int = Field(foreign_key="processdocument.id", index=True)
+    issue_no: str = Field(max_length=20)
+    issued_on: date
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    note: str = ""
+    procedure_ids: Optional[list] = Field(default=None, sa_column=Column(JSON))
+    attachment_id: Optional[int] = Field(default=None, foreign_key="attachment.id")
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: Optional[datetime] = _ts()
+
+
+class ProcessProcedure(SQLModel, table=True):
+    """A procedure the current issue of a process covers."""
+
+    process_id: int = Field(foreign_key="processdocument.id", primary_key=True)
+    procedure_id: int = Field(foreign_key="procedure.id", primary_key=True, index=True)
+
 # ---------------------------------------------------------------------------------------------------------------
 # What every database accepts. PostgreSQL refuses text longer than a column's length, a NUL character and an integer
 # beyond 32 bits, where SQLite stores them all; checking here, from the columns above, makes both accept exactly the
@@ -401,7 +480,8 @@ TEXT_MAX = 20_000  # unbounded text (evidence, statements): a few printed pages,
 INT_RANGE = (-(2**31), 2**31 - 1)
 # Written by the app from other values, never typed: a change-log entry may join several long fields, and its "old"
 # side may quote what SQLite stored before these checks existed.
-_UNCHECKED = {("changelog", "old"), ("changelog", "new"), ("finding", "search_text"), ("checklistitem", "search_text")}
+_UNCHECKED = {("changelog", "old"), ("changelog", "new"), ("finding", "search_text"), ("checklistitem", "search_text"),
+              ("procedure", "search_text"), ("processdocument", "search_text")}
 # Control characters break PostgreSQL (NUL), spreadsheets and PDFs; tab and line breaks are ordinary text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -64,6 +64,9 @@ RULES: dict[str, dict[Role, Reach]] = {
     "reviews:read": {A: ANY, I: ANY, V: ANY},
     "reviews:manage": {I: ANY},
     "dashboard:read": {A: ANY, I: ANY, U: ANY, V: ANY, E: UNITS},
+    # administrative procedures and the unit's processes: a unit head keeps their own, the ISO secretary all
+    "procedures:read": _EVERYONE,
+    "procedures:manage": {A: ANY, I: ANY, E: UNITS},
 }
 
 _DENIED = {ANY: "error.permission_denied", UNITS: "error.not_your_unit", TEAM: "error.not_assigned",

@@ -26,9 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "action_due_days": 60,
     "recurrence_months": 12,
     "upload_limit_mb": 20,
+    "process_allowance_days": 30,  # days a process may take to follow a change of its procedure
 }
 INT_LIMITS = {"plan_due_days": (1, 365), "action_due_days": (1, 730), "recurrence_months": (1, 60),
-               "upload_limit_mb": (1, 200)}
+               "upload_limit_mb": (1, 200), "process_allowance_days": (0, 365)}
 TEXT_MAX = 255  # a name on a document's header
 # Internal keys (secrets, demo marker) live in the same table but are not user settings.
 _INTERNAL_PREFIX = "_"

@@ -24,12 +24,12 @@ from sqlalchemy import create_engine, delete, event
 from sqlmodel import Session, select
 
 from qms import (actions, attachments, audits, backup, checklists, completion, db, exports, fieldwork, findings,
-                 meetings, metrics, offline, permissions, planning, report_data, responses, reviews, settings, tailoring, units,
-                 users)
+                 meetings, metrics, offline, permissions, planning, procedures, processes, report_data, responses, reviews,
+                 settings, tailoring, units, users)
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
-from qms.models import (ActionItem, Audit, AuditStatus, ManagementReview, CorrectiveAction, Finding, FindingStatus, Response,
-                        Role, User, UserRole, UserUnit)
+from qms.models import (ActionItem, Audit, AuditStatus, ManagementReview, CorrectiveAction, Finding, FindingStatus, Procedure,
+                        Response, Role, User, UserRole, UserUnit)
 from qms.permissions import ANY, RULES
 from tests.conftest import BACKENDS, fresh_pg_database
 
@@ -74,6 +74,10 @@ def _workbook(s: Session, t: dict) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _entries(code: str) -> list:
+    return procedures.read_entries([[code, "Thủ tục thử"]], {"code": 0, "name": 1})[0]
 
 
 def _denied(preview: offline.Preview) -> offline.Preview:
@@ -209,6 +213,26 @@ PROBES: dict[str, list[Probe]] = {
         s, me, t["review"], "Việc", "Bà C", TODAY), False)],
     "reviews.complete_decision": [Probe("reviews:manage", lambda s, t, me: reviews.complete_decision(
         s, me, t["decision"], TODAY, "Xong"), False)],
+    # administrative procedures and processes
+    "procedures.preview": [Probe("procedures:manage", lambda s, t, me: procedures.preview(
+        s, me, t["unit"], _entries("1.000009")))],
+    "procedures.apply": [Probe("procedures:manage", lambda s, t, me: procedures.apply(
+        s, me, t["unit"], _entries("1.000009")))],
+    "procedures.register": [Probe("procedures:read", lambda s, t, me: procedures.register(s, me, unit_id=t["unit"]))],
+    "procedures.history": [Probe("procedures:read", lambda s, t, me: procedures.history(s, me, t["procedure"]),
+                                 False)],
+    "procedures.options": [Probe("procedures:read", lambda s, t, me: procedures.options(s, me, t["unit"]))],
+    "processes.create": [Probe("procedures:manage", lambda s, t, me: processes.create(
+        s, me, unit_id=t["unit"], code="QT-NEW", title="Mới", issue_no="01", issued_on=date(2026, 2, 1),
+        procedure_ids=[t["procedure"]]))],
+    "processes.reissue": [Probe("procedures:manage", lambda s, t, me: processes.reissue(
+        s, me, t["process"], expected_version=1, issue_no="02", issued_on=date(2026, 3, 1), title="Lần 2",
+        procedure_ids=[t["procedure"]]))],
+    "processes.withdraw": [Probe("procedures:manage", lambda s, t, me: processes.withdraw(
+        s, me, t["process"], expected_version=1))],
+    "processes.detail": [Probe("procedures:read", lambda s, t, me: processes.detail(s, me, t["process"]))],
+    "processes.listing": [Probe("procedures:read", lambda s, t, me: processes.listing(s, me), False)],
+    "processes.flags": [Probe("procedures:read", lambda s, t, me: processes.flags(s, me, TODAY), False)],
     **{f"metrics.{name}": [Probe("dashboard:read", call, False)] for name, call in {
         "findings_by_status_grade": lambda s, t, me: metrics.findings_by_status_grade(s, me),
         "open_by_unit": lambda s, t, me: metrics.open_by_unit(s, me, metrics.DashFilter()),
@@ -332,7 +356,11 @@ def _build(s: Session) -> dict:
         s.add(draft)
         s.commit()
         file_of_nc = attachments.add(s, None, "bang-chung.txt", b"bang chung", finding_id=nc)["id"]
-        sides[side] = {"unit": unit, "unit_code": code, "audit": audit, "au": au, "item": rows[3]["id"],
+        procedures.apply(s, None, unit, _entries(f"1.00000{len(sides)}"))
+        procedure = s.exec(select(Procedure.id).where(Procedure.code == f"1.00000{len(sides)}")).one()
+        process = processes.create(s, None, unit_id=unit, code=f"QT-{code}", title="Quy trình", issue_no="01",
+                                   issued_on=date(2026, 1, 5), procedure_ids=[procedure])
+        sides[side] = {"procedure": procedure, "process": process, "unit": unit, "unit_code": code, "audit": audit, "au": au, "item": rows[3]["id"],
                        "response": response, "nc": nc, "obs": obs, "action_item": item, "draft": draft.id,
                        "file_of_nc": file_of_nc}
     s.add(UserUnit(user_id=probe, unit_id=sides["own"]["unit"]))  # after planning: impartiality would refuse it

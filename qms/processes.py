@@ -1,0 +1,269 @@
+"""Internal processes (quy trình nội bộ) and the lag between them and the procedures they cover.
+
+Each issue of a process is kept; the process row holds the current one. A process lags when a procedure it covers
+changed (was amended or abolished, by an imported decision) after the process's current issue, and more days have
+passed since the change took effect than the organisation allows (`process_allowance_days`, 30 by default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, event
+from sqlmodel import Session, select
+
+from qms import changelog, clock, settings, units
+from qms.errors import NotFound, ValidationError
+from qms.models import (Procedure, ProcedureStatus, ProcedureUnit, ProcessDocument, ProcessIssue, ProcessProcedure,
+                        Unit, check_values)
+from qms.permissions import require, unit_ids as reached_units
+from qms.text import fold, nfc
+
+KINDS = ("no_process", "late", "obsolete")  # the flags, in the order screens list them
+
+
+@event.listens_for(ProcessDocument, "before_insert")
+@event.listens_for(ProcessDocument, "before_update")
+def _fold_for_search(_mapper, _connection, process: ProcessDocument) -> None:
+    process.search_text = fold(f"{process.code} {process.title}")
+
+
+def allowance(session: Session) -> int:
+    """Days a process may take to follow a change of its procedure before it is flagged late."""
+    return int(settings.get(session, "process_allowance_days"))
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # one of KINDS
+    unit_id: int
+    unit: str
+    procedure_id: int | None
+    procedure: str  # "code – name"
+    process_id: int | None
+    process: str  # "code – title (issue n)"
+    since: date | None  # the day the procedure changed (late) or took effect (no process)
+    days_late: int  # days past the allowance (late); days since it took effect (no process); 0 (obsolete)
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _clean(session: Session, code: str, title: str, issue_no: str, issued_on: date | None,
+           procedure_ids: list[int], note: str) -> dict:
+    values = {"code": nfc(code), "title": nfc(title), "issue_no": nfc(issue_no), "note": nfc(note)}
+    if not values["code"]:
+        raise ValidationError("error.code_required")
+    if not values["title"]:
+        raise ValidationError("error.name_required")
+    if not values["issue_no"]:
+        raise ValidationError("processes.err.issue_no")
+    if issued_on is None:
+        raise ValidationError("processes.err.issued_on")
+    if issued_on > clock.today():
+        raise ValidationError("processes.err.future")
+    check_values("processdocument", {k: values[k] for k in ("code", "title", "issue_no")})
+    check_values("processissue", {"note": values["note"]})
+    known = set(session.exec(select(Procedure.id).where(Procedure.id.in_(procedure_ids or [0]))).all())
+    if set(procedure_ids) - known:
+        raise NotFound("processes.err.procedure_missing")
+    return values
+
+
+def create(session: Session, actor_id: int | None, *, unit_id: int, code: str, title: str, issue_no: str,
+           issued_on: date | None, procedure_ids: list[int], note: str = "") -> int:
+    """A new process of a unit, with its first issue; refused when the code is taken."""
+    require(session, actor_id, "procedures:manage", unit_id=unit_id)
+    if session.get(Unit, unit_id) is None:
+        raise NotFound("error.unit_missing")
+    values = _clean(session, code, title, issue_no, issued_on, procedure_ids, note)
+    if session.exec(select(ProcessDocument.id).where(ProcessDocument.code == values["code"])).first() is not None:
+        raise ValidationError("processes.err.code_taken", code=values["code"])
+    process = ProcessDocument(code=values["code"], title=values["title"], unit_id=unit_id,
+                              issue_no=values["issue_no"], issued_on=issued_on)
+    session.add(process)
+    session.flush()
+    _issue(session, actor_id, process, values, issued_on, procedure_ids)
+    changelog.record(session, "process", process.id, actor_id, {"issue_no": (None, values["issue_no"])})
+    session.commit()
+    return process.id
+
+
+def _issue(session: Session, actor_id: int | None, process: ProcessDocument, values: dict, issued_on: date,
+           procedure_ids: list[int]) -> None:
+    session.add(ProcessIssue(process_id=process.id, issue_no=values["issue_no"], issued_on=issued_on,
+                             title=values["title"], note=values["note"], procedure_ids=sorted(set(procedure_ids)),
+                             created_by_id=actor_id, created_at=clock.now()))
+    session.exec(delete(ProcessProcedure).where(ProcessProcedure.process_id == process.id))
+    for procedure_id in sorted(set(procedure_ids)):
+        session.add(ProcessProcedure(process_id=process.id, procedure_id=procedure_id))
+
+
+def _editable(session: Session, actor_id: int | None, process_id: int, expected_version: int) -> ProcessDocument:
+    process = session.get(ProcessDocument, process_id)
+    if process is None:
+        raise NotFound("processes.err.missing")
+    require(session, actor_id, "procedures:manage", unit_id=process.unit_id)
+    if process.version != expected_version:
+        raise ValidationError("processes.err.changed")
+    return process
+
+
+def reissue(session: Session, actor_id: int | None, process_id: int, *, expected_version: int, issue_no: str,
+            issued_on: date | None, title: str, procedure_ids: list[int], note: str = "") -> None:
+    """A new issue of a process (the earlier issues are kept): its number and day, title and procedures."""
+    process = _editable(session, actor_id, process_id, expected_version)
+    values = _clean(session, process.code, title, issue_no, issued_on, procedure_ids, note)
+    if process.withdrawn_on is not None:
+        raise ValidationError("processes.err.withdrawn")
+    if values["issue_no"] == process.issue_no:
+        raise ValidationError("processes.err.same_issue", issue=process.issue_no)
+    if process.issued_on is not None and issued_on < process.issued_on:
+        raise ValidationError("processes.err.before_last", day=process.issued_on.isoformat())
+    changelog.record(session, "process", process.id, actor_id, {
+        "issue_no": (process.issue_no, values["issue_no"]), "issued_on": (process.issued_on, issued_on),
+        "title": (process.title, values["title"])})
+    process.issue_no, process.issued_on, process.title = values["issue_no"], issued_on, values["title"]
+    process.version += 1
+    session.add(process)
+    _issue(session, actor_id, process, values, issued_on, procedure_ids)
+    session.commit()
+
+
+def withdraw(session: Session, actor_id: int | None, process_id: int, *, expected_version: int,
+             on: date | None = None) -> None:
+    """Withdraw a process (its procedures abolished, or merged into another); its issues stay on record."""
+    process = _editable(session, actor_id, process_id, expected_version)
+    if process.withdrawn_on is not None:
+        return
+    process.withdrawn_on = on or clock.today()
+    process.version += 1
+    session.add(process)
+    changelog.record(session, "process", process.id, actor_id, {"withdrawn_on": (None, process.withdrawn_on)})
+    session.commit()
+
+
+def detail(session: Session, actor_id: int | None, process_id: int) -> dict:
+    """A process with its issues (newest first) and the procedures its current issue covers."""
+    process = session.get(ProcessDocument, process_id)
+    if process is None:
+        raise NotFound("processes.err.missing")
+    require(session, actor_id, "procedures:read", unit_id=process.unit_id)
+    issues = session.exec(select(ProcessIssue).where(ProcessIssue.process_id == process_id)
+                          .order_by(ProcessIssue.issued_on.desc(), ProcessIssue.id.desc())).all()
+    covered = session.exec(select(Procedure).join(ProcessProcedure, ProcessProcedure.procedure_id == Procedure.id)
+                           .where(ProcessProcedure.process_id == process_id).order_by(Procedure.code)).all()
+    return {"id": process.id, "code": process.code, "title": process.title, "unit_id": process.unit_id,
+            "issue_no": process.issue_no, "issued_on": process.issued_on, "withdrawn_on": process.withdrawn_on,
+            "version": process.version,
+            "procedures": [{"id": p.id, "code": p.code, "name": p.name, "status": p.status,
+                            "effective_date": p.effective_date} for p in covered],
+            "issues": [{"issue_no": i.issue_no, "issued_on": i.issued_on, "title": i.title, "note": i.note,
+                        "procedures": len(i.procedure_ids or [])} for i in issues]}
+
+
+def listing(session: Session, actor_id: int | None, *, unit_id: int | None = None, term: str | None = None,
+            limit: int = 500) -> dict:
+    """The processes of a unit (and below), or of every unit the actor reads, with how many procedures each covers."""
+    require(session, actor_id, "procedures:read", unit_id=unit_id)
+    query = select(ProcessDocument, Unit.code, Unit.name).join(Unit, Unit.id == ProcessDocument.unit_id)
+    if unit_id is not None:
+        query = query.where(ProcessDocument.unit_id.in_(units.descendant_ids(session, unit_id)))
+    reached = reached_units(session, actor_id, "procedures:read")
+    if reached is not None:
+        query = query.where(ProcessDocument.unit_id.in_(reached))
+    for word in fold(term).split():
+        query = query.where(ProcessDocument.search_text.contains(word))
+    rows = session.exec(query.order_by(Unit.code, ProcessDocument.code).limit(limit + 1)).all()
+    ids = [p.id for p, _c, _n in rows[:limit]]
+    counts: dict[int, int] = {}
+    for process_id in session.exec(select(ProcessProcedure.process_id).where(
+            ProcessProcedure.process_id.in_(ids or [0]))).all():
+        counts[process_id] = counts.get(process_id, 0) + 1
+    return {"more": len(rows) > limit, "rows": [
+        {"id": p.id, "code": p.code, "title": p.title, "unit_id": p.unit_id, "unit": f"{code} – {name}",
+         "issue_no": p.issue_no, "issued_on": p.issued_on, "withdrawn_on": p.withdrawn_on,
+         "procedures": counts.get(p.id, 0)} for p, code, name in rows[:limit]]}
+
+
+def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[int] | None = None) -> list[Flag]:
+    """Every lag flag in the units the actor reads (narrowed to `unit_ids` when given), most urgent first:
+    procedures in force that no current process of their unit (or a unit above it) covers; processes not reissued
+    since a procedure they cover changed, past the allowance; processes that cover only abolished procedures."""
+    require(session, actor_id, "procedures:read")
+    reached = reached_units(session, actor_id, "procedures:read")
+    scope = reached if unit_ids is None else (unit_ids if reached is None else unit_ids & reached)
+    days = allowance(session)
+    held = select(ProcedureUnit.unit_id, Procedure).join(Procedure, Procedure.id == ProcedureUnit.procedure_id)
+    processes = select(ProcessDocument).where(ProcessDocument.withdrawn_on.is_(None))
+    if scope is not None:
+        held = held.where(ProcedureUnit.unit_id.in_(scope))
+    held_rows = session.exec(held).all()
+    process_rows = session.exec(processes).all()
+    covers: dict[int, list[Procedure]] = {}
+    procedures = {p.id: p for _u, p in held_rows}
+    links = session.exec(select(ProcessProcedure.process_id, Procedure).join(
+        Procedure, Procedure.id == ProcessProcedure.procedure_id).where(
+        ProcessProcedure.process_id.in_([p.id for p in process_rows] or [0]))).all()
+    for process_id, procedure in links:
+        covers.setdefault(process_id, []).append(procedure)
+        procedures.setdefault(procedure.id, procedure)
+    if scope is not None:  # the scope's own processes, and those above it that cover its procedures
+        held_ids = {q.id for _u, q in held_rows}
+        process_rows = [p for p in process_rows if p.unit_id in scope
+                        or any(q.id in held_ids for q in covers.get(p.id, []))]
+    parents = dict(session.exec(select(Unit.id, Unit.parent_id)).all()) if held_rows else {}
+    named = {u for u, _p in held_rows} | {p.unit_id for p in process_rows}
+    names = {uid: f"{code} – {name}" for uid, code, name in session.exec(
+        select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(named or {0}))).all()}
+    covered_in: dict[int, set[int]] = {}  # procedure id → the units whose current processes cover it
+    for process in process_rows:
+        for procedure in covers.get(process.id, []):
+            covered_in.setdefault(procedure.id, set()).add(process.unit_id)
+    out: list[Flag] = []
+
+    def above(unit_id: int):
+        seen = set()
+        while unit_id is not None and unit_id not in seen:
+            seen.add(unit_id)
+            yield unit_id
+            unit_id = parents.get(unit_id)
+
+    for unit_id, procedure in held_rows:
+        if procedure.status == ProcedureStatus.abolished:
+            continue
+        owners = covered_in.get(procedure.id, set())
+        if not any(u in owners for u in above(unit_id)):
+            since = procedure.effective_date
+            out.append(Flag("no_process", unit_id, names.get(unit_id, ""), procedure.id,
+                            f"{procedure.code} – {procedure.name}", None, "", since,
+                            (today - since).days if since else 0))
+    for process in process_rows:
+        if scope is not None and process.unit_id not in scope:
+            continue
+        covered = covers.get(process.id, [])
+        label = f"{process.code} – {process.title} ({process.issue_no})"
+        if covered and all(p.status == ProcedureStatus.abolished for p in covered):
+            out.append(Flag("obsolete", process.unit_id, names.get(process.unit_id, ""), None, "", process.id, label,
+                            max(p.effective_date for p in covered if p.effective_date) if any(
+                                p.effective_date for p in covered) else None, 0))
+            continue
+        for procedure in covered:
+            changed = procedure.effective_date
+            if changed is None or process.issued_on is None or changed <= process.issued_on:
+                continue
+            if procedure.status == ProcedureStatus.abolished:
+                continue  # one abolished procedure among others: the next issue drops it, no lag to count
+            late = (today - changed).days - days
+            if late > 0:
+                out.append(Flag("late", process.unit_id, names.get(process.unit_id, ""), procedure.id,
+                                f"{procedure.code} – {procedure.name}", process.id, label, changed, late))
+    return sorted(out, key=lambda f: (KINDS.index(f.kind), -f.days_late, f.unit, f.procedure, f.process))
+
+
+def counts_by_unit(found: list[Flag]) -> list[dict]:
+    """Flags per unit and kind, the units with most first (the dashboard's chart)."""
+    table: dict[str, dict[str, int]] = {}
+    for flag in found:
+        table.setdefault(flag.unit, dict.fromkeys(KINDS, 0))[flag.kind] += 1
+    return [{"unit": unit, **kinds} for unit, kinds in sorted(table.items(), key=lambda kv: -sum(kv[1].values()))]

@@ -1,0 +1,170 @@
+"""Administrative procedures and their processes, on both databases: a list imported in any layout, its changes
+against the register, and the lag each change leaves in the processes until they are reissued."""
+
+import io
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+from sqlmodel import select
+
+from qms import procedures, processes, settings
+from qms.errors import PermissionDenied, ValidationError
+from qms.models import Procedure, ProcedureChange, ProcedureUnit, ProcessIssue
+
+TODAY = date(2026, 12, 6)
+
+
+def workbook(rows: list[list], header=("STT", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Cấp thực hiện",
+                                       "Tình trạng", "Ngày hiệu lực"), title_rows: int = 0) -> bytes:
+    """A list as agencies receive it: a title line or two, a header in Vietnamese, one procedure a row."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Danh mục TTHC"
+    for n in range(title_rows):
+        ws.append([f"DANH MỤC THỦ TỤC HÀNH CHÍNH (dòng tiêu đề {n + 1})"])
+    ws.append(list(header))
+    for n, row in enumerate(rows, start=1):
+        ws.append([n, *row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+LIST = [["1.001193", "Đăng ký khai sinh", "Hộ tịch", "Cấp xã", "", "01/07/2025"],
+        ["1.001022", "Đăng ký kết hôn", "Hộ tịch", "Cấp xã", "", "01/07/2025"],
+        ["2.000908", "Chứng thực bản sao từ bản chính", "Chứng thực", "Cấp xã", "", "01/07/2025"]]
+
+
+def imported(session, actor, unit, raw, **decision):
+    entries, problems = procedures.read_workbook(raw, header_row=decision.pop("header_row", 1), **decision)
+    assert problems == []
+    return procedures.apply(session, actor, unit, entries, source="test.xlsx")
+
+
+def test_a_list_in_the_agencies_layout_imports_once_and_again_changes_nothing(session, org):
+    raw = workbook(LIST, title_rows=2)
+    entries, problems = procedures.read_workbook(raw, header_row=3, decision_number="15/QĐ-UBND",
+                                                 decision_date=date(2025, 6, 20))
+    assert problems == [] and [e.code for e in entries] == ["1.001193", "1.001022", "2.000908"]
+    assert entries[0].effective_date == date(2025, 7, 1) and entries[0].decision_number == "15/QĐ-UBND"
+    seen = procedures.preview(session, org["rep"], org["a"], entries)
+    assert (len(seen.new), len(seen.amended), len(seen.abolished), seen.unchanged) == (3, 0, 0, 0)
+    assert session.exec(select(Procedure)).all() == []  # the preview saved nothing
+    assert procedures.apply(session, org["rep"], org["a"], entries) == {"new": 3, "amended": 0, "abolished": 0,
+                                                                        "unchanged": 0}
+    assert procedures.apply(session, org["rep"], org["a"], entries) == {"new": 0, "amended": 0, "abolished": 0,
+                                                                        "unchanged": 3}
+    assert len(session.exec(select(ProcedureChange)).all()) == 3
+    # The same procedure in another unit's list is new to that unit, not a second procedure.
+    assert imported(session, org["rep"], org["b"], workbook(LIST[:1]))["new"] == 1
+    assert len(session.exec(select(Procedure)).all()) == 3
+    assert len(session.exec(select(ProcedureUnit)).all()) == 4
+
+
+def test_an_amending_decision_amends_abolishes_and_the_rows_it_cannot_read_are_named(session, org):
+    imported(session, org["rep"], org["a"], workbook(LIST))
+    amending = workbook([["1.001193", "Đăng ký khai sinh (sửa đổi thành phần hồ sơ)", "Hộ tịch", "Cấp xã",
+                          "Sửa đổi, bổ sung", "15/11/2026"],
+                         ["2.000908", "Chứng thực bản sao từ bản chính", "Chứng thực", "Cấp xã", "Bãi bỏ",
+                          "15/11/2026"],
+                         ["1.004227", "Đăng ký khai tử", "Hộ tịch", "Cấp xã", "Ban hành mới", "15/11/2026"],
+                         ["TTHC-01", "Mã sai", "Hộ tịch", "", "", ""],
+                         ["1.009999", "Ngày sai", "Hộ tịch", "", "", "31/02/2026"]])
+    entries, problems = procedures.read_workbook(amending, decision_number="1234/QĐ-UBND")
+    assert [(p.line, p.key) for p in problems] == [(5, "procedures.err.code"), (6, "procedures.err.date")]
+    seen = procedures.preview(session, org["rep"], org["a"], entries)
+    assert [r["code"] for r in seen.new] == ["1.004227"]
+    assert [r["code"] for r in seen.amended] == ["1.001193"]
+    assert [r["code"] for r in seen.abolished] == ["2.000908"]
+    procedures.apply(session, org["rep"], org["a"], entries)
+    stored = {p.code: p for p in session.exec(select(Procedure)).all()}
+    assert stored["1.001193"].status == "amended" and stored["1.001193"].effective_date == date(2026, 11, 15)
+    assert stored["1.001193"].decision_number == "1234/QĐ-UBND"
+    assert stored["2.000908"].status == "abolished"
+    assert procedures.preview(session, org["rep"], org["a"], entries).changes == 0  # idempotent
+    history = procedures.history(session, org["viewer"], stored["1.001193"].id)
+    assert [h["kind"] for h in history] == ["amended", "new"]
+
+
+def _setup(session, org):
+    """Unit SKHCN with three procedures: two covered by one process issued 1 Sep 2026, one by none."""
+    imported(session, org["rep"], org["a"], workbook(LIST))
+    ids = {p.code: p.id for p in session.exec(select(Procedure)).all()}
+    process = processes.create(session, org["auditee"], unit_id=org["a"], code="QT-01/HT", title="Quy trình hộ tịch",
+                               issue_no="01", issued_on=date(2026, 9, 1),
+                               procedure_ids=[ids["1.001193"], ids["1.001022"]])
+    return ids, process
+
+
+def test_lag_rules_at_the_allowance_boundary(session, org):
+    ids, process = _setup(session, org)
+    flags = processes.flags(session, org["rep"], TODAY)
+    assert [(f.kind, f.procedure.split(" – ")[0]) for f in flags] == [("no_process", "2.000908")]
+    # A decision amends one covered procedure, effective 30 days before today: still within the allowance.
+    changed = TODAY - timedelta(days=30)
+    imported(session, org["rep"], org["a"], workbook([["1.001193", "Đăng ký khai sinh (mới)", "Hộ tịch", "Cấp xã",
+                                                       "Sửa đổi", changed.strftime("%d/%m/%Y")]]))
+    assert [f.kind for f in processes.flags(session, org["rep"], TODAY)] == ["no_process"]
+    late = processes.flags(session, org["rep"], TODAY + timedelta(days=1))
+    assert [(f.kind, f.process_id, f.days_late, f.since) for f in late if f.kind == "late"] == [
+        ("late", process, 1, changed)]
+    settings.update(session, None, {"process_allowance_days": 0})
+    assert [f.days_late for f in processes.flags(session, org["rep"], TODAY) if f.kind == "late"] == [30]
+    # Reissued after the change: no longer late; the earlier issue is kept.
+    version = processes.detail(session, org["rep"], process)["version"]
+    processes.reissue(session, org["auditee"], process, expected_version=version, issue_no="02",
+                      issued_on=TODAY - timedelta(days=2), title="Quy trình hộ tịch",
+                      procedure_ids=[ids["1.001193"], ids["1.001022"], ids["2.000908"]])
+    assert processes.flags(session, org["rep"], TODAY) == []
+    assert [i["issue_no"] for i in processes.detail(session, org["viewer"], process)["issues"]] == ["02", "01"]
+    assert len(session.exec(select(ProcessIssue)).all()) == 2
+
+
+def test_a_process_covering_only_abolished_procedures_is_flagged_and_one_abolished_among_others_is_not(session, org):
+    ids, process = _setup(session, org)
+    other = processes.create(session, org["rep"], unit_id=org["a"], code="QT-02/CT", title="Quy trình chứng thực",
+                             issue_no="01", issued_on=date(2026, 9, 1), procedure_ids=[ids["2.000908"]])
+    imported(session, org["rep"], org["a"], workbook([
+        ["2.000908", "Chứng thực bản sao từ bản chính", "Chứng thực", "Cấp xã", "Bãi bỏ", "01/10/2026"],
+        ["1.001022", "Đăng ký kết hôn", "Hộ tịch", "Cấp xã", "Bãi bỏ", "01/10/2026"]]))
+    flags = processes.flags(session, org["rep"], TODAY)
+    assert [(f.kind, f.process_id) for f in flags] == [("obsolete", other)]
+    processes.withdraw(session, org["rep"], other, expected_version=1)
+    assert processes.flags(session, org["rep"], TODAY) == []
+
+
+def test_a_procedure_covered_by_a_process_of_the_unit_above_is_not_flagged(session, org):
+    imported(session, org["rep"], org["a_div"], workbook(LIST[:1]))
+    pid = session.exec(select(Procedure.id)).one()
+    assert [f.kind for f in processes.flags(session, org["rep"], TODAY)] == ["no_process"]
+    processes.create(session, org["rep"], unit_id=org["a"], code="QT-03", title="Quy trình chung của Sở",
+                     issue_no="01", issued_on=date(2026, 1, 5), procedure_ids=[pid])
+    assert processes.flags(session, org["rep"], TODAY) == []
+
+
+def test_the_unit_head_keeps_their_own_units_processes_the_iso_secretary_all(session, org):
+    ids, process = _setup(session, org)  # created by the auditee of SKHCN
+    entries, _ = procedures.read_workbook(workbook(LIST))
+    with pytest.raises(PermissionDenied):  # SNV is not the auditee's unit
+        procedures.preview(session, org["auditee"], org["b"], entries)
+    with pytest.raises(PermissionDenied):
+        processes.create(session, org["auditee"], unit_id=org["b"], code="QT-09", title="x", issue_no="01",
+                         issued_on=date(2026, 1, 1), procedure_ids=[])
+    for outsider in (org["viewer"], org["lead"]):
+        with pytest.raises(PermissionDenied):
+            processes.reissue(session, outsider, process, expected_version=1, issue_no="02",
+                              issued_on=TODAY, title="x", procedure_ids=[])
+    processes.reissue(session, org["rep"], process, expected_version=1, issue_no="02", issued_on=TODAY,
+                      title="Quy trình hộ tịch", procedure_ids=[ids["1.001193"]])
+    with pytest.raises(ValidationError) as err:  # the auditee's screen still showed version 1
+        processes.reissue(session, org["auditee"], process, expected_version=1, issue_no="03", issued_on=TODAY,
+                          title="x", procedure_ids=[])
+    assert err.value.key == "processes.err.changed"
+    with pytest.raises(ValidationError) as err:
+        processes.create(session, org["rep"], unit_id=org["a"], code="QT-01/HT", title="x", issue_no="01",
+                         issued_on=TODAY, procedure_ids=[])
+    assert err.value.key == "processes.err.code_taken"
+    # Everyone reads; the auditee of SKHCN sees the lag of their own unit.
+    assert processes.listing(session, org["viewer"])["rows"][0]["code"] == "QT-01/HT"
+    assert {f.unit_id for f in processes.flags(session, org["auditee"], TODAY)} <= {org["a"]}
