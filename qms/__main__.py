@@ -226,6 +226,48 @@ def _audit_unit_id(session, args) -> int | None:
         Audit, Audit.id == AuditUnit.audit_id).where(Audit.code == args.code, Unit.code == args.unit)).first()
 
 
+def cmd_procedures_import(args) -> int:
+    """A procedure list into a unit's register: lists new, amended and abolished procedures, then saves them (one
+    transaction) unless --dry-run; prints the processes left lagging."""
+    from qms import procedures, processes
+    path = Path(args.file)
+    bootstrap.init()
+    raw = checklist_files.read_capped(path)
+    try:
+        decided = procedures.parse_date(args.date or "")
+    except ValueError:
+        print(t("procedures.err.date", LANG, value=args.date), file=sys.stderr)
+        return 2
+    try:
+        mapping = dict(checklist_excel.parse_map(spec, procedures.ROLES, procedures.ALIASES) for spec in args.map or [])
+        entries, problems = ([], checklist_files.too_large()) if raw is None else procedures.read_workbook(
+            raw, args.sheet, mapping, args.header_row, decision_number=args.decision or "", decision_date=decided)
+    except ValidationError as exc:
+        entries, problems = [], [checklist_files.Problem(1, exc.key, exc.params)]
+    for problem in problems:
+        print(f"{path.name}:{problem.line}: {t(problem.key, LANG, **problem.params)}", file=sys.stderr)
+    if problems:
+        logs.event("import", source=path.name, kind="procedures", status="invalid", reason=problems[0].key)
+        return 1
+    with db.session_scope() as session:
+        unit_id = units.id_for_code(session, args.unit)
+        found = procedures.preview(session, None, unit_id, entries)
+        for kind in ("new", "amended", "abolished"):
+            for row in getattr(found, kind):
+                print(f"{path.name}:{row['row']}: {t(f'procedures.kind.{kind}', LANG)} {row['code']} {row['name']}")
+        print(t("procedures.summary", LANG, new=len(found.new), amended=len(found.amended),
+                abolished=len(found.abolished), unchanged=found.unchanged))
+        if args.dry_run:
+            return 0
+        procedures.apply(session, None, unit_id, entries, source=path.name)
+        flags = processes.flags(session, None, clock.today(), unit_ids=units.descendant_ids(session, unit_id))
+    logs.event("import", source=path.name, kind="procedures", rows=len(entries), status="saved")
+    for flag in flags:
+        print(t(f"processes.flag.{flag.kind}", LANG, procedure=flag.procedure, process=flag.process,
+                days=flag.days_late, unit=flag.unit))
+    return 0
+
+
 def cmd_answers_export(args) -> int:
     """The offline workbook of one audited unit (--unit) or of every unit of the audit USER audits."""
     from qms import offline
@@ -469,6 +511,21 @@ def parser() -> argparse.ArgumentParser:
     ai.add_argument("--row", action="append", metavar="N=mine|theirs", help="the choice for the conflict on row N")
     ai.add_argument("--yes", action="store_true", help="save (without it nothing is saved)")
     ai.set_defaults(fn=cmd_answers_import)
+    pr = sub.add_parser("procedures", help="administrative procedure lists").add_subparsers(dest="action", required=True)
+    pi = pr.add_parser("import", help="load a procedure list (.xlsx, any column layout) into a unit's register")
+    pi.add_argument("file")
+    pi.add_argument("--unit", required=True, help="the code of the unit that handles these procedures")
+    pi.add_argument("--decision", help="the announcing decision's number, for rows that name none")
+    pi.add_argument("--date", help="the decision's date (dd/mm/yyyy or yyyy-mm-dd); also the effective day of rows "
+                                   "that give none")
+    pi.add_argument("--sheet", help="workbook sheet (default: the first with rows)")
+    pi.add_argument("--header-row", type=_row_number, help="1 for the first row (default: the first row that names "
+                                                         "a code and a name column)")
+    pi.add_argument("--map", action="append", metavar="ROLE=COLUMN",
+                    help="a workbook column for a role, by letter or number: --map code=B --map name=C "
+                         "(roles: code, name, field, level, status, decision_number, decision_date, effective_date)")
+    pi.add_argument("--dry-run", action="store_true", help="list the changes and save nothing")
+    pi.set_defaults(fn=cmd_procedures_import)
     bk = sub.add_parser("backup", help="write a consistent backup of the live database (portable .zip archive)")
     bk.add_argument("-o", "--output", required=True)
     bk.add_argument("--format", choices=["archive", "sqlite"], default="archive",

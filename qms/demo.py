@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from qms import checklists, clock, findings, passwords, reviews
+from qms import checklists, clock, demo_procedures, findings, passwords, reviews
 from qms.units import search_text as unit_search_text
 from qms import settings as org_settings
 from qms.errors import ValidationError
@@ -133,6 +133,7 @@ def build(session: Session, units: int = 0, years: int = 1, seed: int = 2026) ->
         ctx.past_year(year, latest=year == this_year - 1)
     ctx.current_year(this_year)
     review_id = _review(session, user_ids, this_year - 1)
+    counts |= demo_procedures.build(session, unit_ids, clock.today())
     findings.refresh_due(session)  # the rows above were inserted in bulk, past the domain's writes
     review = session.get(ManagementReview, review_id)
     reviews.keep_figures(session, None, review, review.held_on)  # the figures it was held with

@@ -57,3 +57,36 @@ def programme_workbook(plan: dict, units_by_audit: dict[int, list[dict]], lang: 
                          formats.day(u["date"], lang)])
     spreadsheets.write_table(ws, header, rows, [16, 40, 18, 12, 12, 22, 28, 44, 12])
     return spreadsheets.to_bytes(wb)
+
+
+def procedures_file(session, actor_id: int, lang: str, **filters) -> bytes:
+    """The procedure register as filtered on screen, every row (built when its download is clicked)."""
+    from qms import procedures
+    rows = procedures.register(session, actor_id, limit=100_000, **filters)["rows"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = t("procedures.sheet", lang)[:31]
+    header = [t(k, lang) for k in ("procedures.code", "procedures.name", "procedures.field", "procedures.level",
+                                   "field.status", "procedures.decision", "procedures.decision_date",
+                                   "procedures.effective", "field.unit")]
+    spreadsheets.write_table(ws, header, [
+        [r["code"], r["name"], r["field"], r["level"], t(f"procedures.status.{r['status']}", lang),
+         r["decision_number"], formats.day(r["decision_date"], lang), formats.day(r["effective_date"], lang),
+         r["unit"]] for r in rows], [12, 60, 24, 12, 14, 20, 12, 12, 36])
+    return spreadsheets.to_bytes(wb)
+
+
+def flags_file(session, actor_id: int, lang: str, *, unit_ids=None, kind: str | None = None) -> bytes:
+    """The lag flags as listed on screen (built when its download is clicked)."""
+    from qms import clock, processes
+    found = [f for f in processes.flags(session, actor_id, clock.today(), unit_ids=unit_ids)
+             if kind is None or f.kind == kind]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = t("processes.flags_sheet", lang)[:31]
+    header = [t(k, lang) for k in ("processes.kind_col", "field.unit", "processes.procedure", "processes.process",
+                                   "processes.since", "processes.days")]
+    spreadsheets.write_table(ws, header, [
+        [t(f"processes.kind.{f.kind}", lang), f.unit, f.procedure, f.process, formats.day(f.since, lang),
+         f.days_late] for f in found], [28, 36, 60, 50, 12, 10])
+    return spreadsheets.to_bytes(wb)

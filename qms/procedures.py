@@ -167,15 +167,28 @@ def read_entries(rows: list[list[str]], mapping: dict[str, int], header_row: int
     return entries, problems
 
 
-def read_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int] | None = None, header_row: int = 1,
-                  **decision) -> tuple[list[Entry], list[Problem]]:
-    """Read and map in one step (command line, tests): the columns guessed from the header, `mapping` winning."""
+def find_header_row(rows: list[list[str]]) -> int:
+    """The row (1 = first) whose headers name a code and a name column, among the first 20: lists come with title
+    lines above the table. 1 when none does."""
+    for number, row in enumerate(rows[:20], start=1):
+        if {"code", "name"} <= set(checklist_excel.guess_mapping(row, None, GUESSES)):
+            return number
+    return 1
+
+
+def read_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int] | None = None,
+                  header_row: int | None = None, **decision) -> tuple[list[Entry], list[Problem]]:
+    """Read and map in one step (command line, tests): the header row found (or given), the columns guessed from it,
+    `mapping` winning."""
     sheets, _info = checklist_excel.read(raw)
     chosen = next((s for s in sheets if s.name == sheet), None) if sheet else \
         next((s for s in sheets if s.rows), sheets[0] if sheets else None)
     if chosen is not None and chosen.problem is not None:
         return [], [chosen.problem]
-    if chosen is None or len(chosen.rows) < header_row:
+    if chosen is None or not chosen.rows:
+        return [], [Problem(1, "checklist.err.no_rows")]
+    header_row = header_row or find_header_row(chosen.rows)
+    if len(chosen.rows) < header_row:
         return [], [Problem(1, "checklist.err.no_rows")]
     header, body = chosen.rows[header_row - 1], chosen.rows[header_row:]
     columns = checklist_excel.guess_mapping(header, body, GUESSES) | (mapping or {})

@@ -11,6 +11,7 @@ import streamlit as st
 from qms import checklist_excel, checklists, db, limits, logs
 from qms.errors import QMSError
 from qms.ui import session
+from qms.ui.column_map import map_columns, sample, sheet_and_header
 from qms.ui.i18n import error_text, t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form
@@ -87,14 +88,10 @@ def excel_import(me: dict, upload) -> None:
     if not sheets:
         st.error(t("checklist.err.no_rows"))
         return
-    names = [s.name for s in sheets]
-    left, right = st.columns(2)
-    name = left.selectbox(t("checklists.sheet"), names, key="xl_sheet", placeholder=t("common.choose"))
-    sheet = sheets[names.index(name)]
-    if sheet.problem is not None:
-        st.error(_problem_text(sheet.problem), icon=":material/error:")
+    chosen = sheet_and_header(sheets, "xl")
+    if chosen is None:
         return
-    header_row = right.number_input(t("checklists.header_row"), 1, max(1, len(sheet.rows)), 1, key="xl_header")
+    sheet, header_row = chosen
     header = sheet.rows[header_row - 1] or []
     guessed = checklist_excel.guess_mapping(header, sheet.rows[header_row:])
     # The file's language is asked, not inferred from whichever column a header happened to match.
@@ -108,18 +105,7 @@ def excel_import(me: dict, upload) -> None:
         guessed = checklist_excel.in_language(guessed, file_lang)
     other = {"vi": "_en", "en": "_vi"}.get(file_lang)
     roles = [r for r in checklist_excel.ROLES if other is None or not r.endswith(other)]
-    columns = [None, *range(len(header))]
-    st.markdown(f"**{t('checklists.mapping')}**")
-    mapping: dict[str, int] = {}
-    cols = st.columns(5)
-    for n, role in enumerate(roles):
-        choice = cols[n % 5].selectbox(
-            t(f"checklists.role.{role}"), columns, index=columns.index(guessed.get(role)),
-            key=f"xl_map_{header_row}_{file_lang}_{role}",
-            format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i][:60]}",
-            placeholder=t("common.choose"))
-        if choice is not None:
-            mapping[role] = choice
+    mapping = map_columns(header, roles, guessed, label="checklists.role", key=f"xl_map_{header_row}_{file_lang}")
     default_id = Path(upload.name).stem.lower().replace(" ", "-")
     meta_cols = st.columns(3)
     meta = {"id": meta_cols[0].text_input(t("checklists.code"), info.get("id", default_id), key="xl_id"),
@@ -130,11 +116,7 @@ def excel_import(me: dict, upload) -> None:
             "title_en": st.text_input(t("checklists.title_en"), info.get("title_en", ""), key="xl_title_en")}
     meta["standard_titles"] = st.session_state.get("xl_std_titles", True)
     body = sheet.rows[header_row:]
-    st.markdown(f"**{t('checklists.preview')}**")
-    preview = [{t(f"checklists.role.{role}"): (row[i] if i < len(row) else "") for role, i in mapping.items()}
-               for row in body[:10] if row]
-    st.dataframe(pd.DataFrame(preview), hide_index=True, width="stretch",
-                 column_config=widths({}, list(preview[0]) if preview else []))
+    sample(body, mapping, label="checklists.role")
     result = checklist_excel.build(body, mapping, meta, header_row)
     choices = [p for p in result.problems if p.key in _CHOICES]
     if choices:  # nothing is wrong with the file: a column or a name is still to be chosen above

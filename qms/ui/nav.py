@@ -16,6 +16,7 @@ PAGES = [
     ("nav.section.audit", "pages/checklists.py", "nav.checklists", ":material/checklist:", ALL),
     ("nav.section.follow", "pages/findings.py", "nav.findings", ":material/report:", ALL),
     ("nav.section.follow", "pages/dashboard.py", "nav.dashboard", ":material/monitoring:", ALL),
+    ("nav.section.follow", "pages/procedures.py", "nav.procedures", ":material/account_balance:", ALL),
     ("nav.section.follow", "pages/review.py", "nav.review", ":material/groups:", {Role.iso_rep, Role.viewer, Role.admin}),
     ("nav.section.admin", "pages/admin_units.py", "nav.units", ":material/account_tree:", {Role.admin}),
     ("nav.section.admin", "pages/admin_users.py", "nav.users", ":material/manage_accounts:", {Role.admin}),

@@ -1,0 +1,57 @@
+"""The steps every workbook import shares (checklists, procedure lists): pick the sheet and the header row, map
+each role to a column (guessed from the header, changeable), and see the first mapped rows before anything is saved."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from qms.checklist_excel import Sheet
+from qms.ui.i18n import t
+from qms.ui.markdown import md_escape
+from qms.ui.tables import widths
+
+SAMPLE = 10  # rows shown under the mapping
+
+
+def sheet_and_header(sheets: list[Sheet], key: str, find_header=None) -> tuple[Sheet, int] | None:
+    """The chosen sheet and its header row (1 = first, or where `find_header(rows)` finds it); None when the sheet
+    was refused (the reason is shown)."""
+    names = [s.name for s in sheets]
+    left, right = st.columns(2)
+    name = left.selectbox(t("checklists.sheet"), names, key=f"{key}_sheet", placeholder=t("common.choose"))
+    sheet = sheets[names.index(name)]
+    if sheet.problem is not None:
+        text = t(sheet.problem.key, **{k: md_escape(str(v)) for k, v in sheet.problem.params.items()})
+        st.error(text[:1].upper() + text[1:], icon=":material/error:")
+        return None
+    first = find_header(sheet.rows) if find_header else 1
+    header_row = right.number_input(t("checklists.header_row"), 1, max(1, len(sheet.rows)), first,
+                                    key=f"{key}_header_{name}" if find_header else f"{key}_header")
+    return sheet, int(header_row)
+
+
+def map_columns(header: list[str], roles: list[str], guessed: dict[str, int], *, label: str, key: str,
+                per_row: int = 5) -> dict[str, int]:
+    """A column (or none) for each role, starting from the guess; `label` prefixes each role's catalogue key."""
+    columns = [None, *range(len(header))]
+    st.markdown(f"**{t('checklists.mapping')}**")
+    mapping: dict[str, int] = {}
+    cols = st.columns(per_row)
+    for n, role in enumerate(roles):
+        choice = cols[n % per_row].selectbox(
+            t(f"{label}.{role}"), columns, index=columns.index(guessed.get(role)), key=f"{key}_{role}",
+            format_func=lambda i, none=t("checklists.no_column"): none if i is None else f"{i + 1}. {header[i][:60]}",
+            placeholder=t("common.choose"))
+        if choice is not None:
+            mapping[role] = choice
+    return mapping
+
+
+def sample(body: list[list[str]], mapping: dict[str, int], *, label: str) -> None:
+    """The first rows as the mapping reads them (plain cells: the grid never renders Markdown)."""
+    st.markdown(f"**{t('checklists.preview')}**")
+    rows = [{t(f"{label}.{role}"): (row[i] if i < len(row) else "") for role, i in mapping.items()}
+            for row in body[:SAMPLE] if row]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config=widths({}, list(rows[0]) if rows else []))
