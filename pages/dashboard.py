@@ -7,7 +7,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from qms import audits, charts, clock, db, exports, metrics
+from qms import audits, charts, clock, db, exports, metrics, processes
 from qms.models import Grade
 from qms.ui import session
 from qms.ui.dashboard_data import figures
@@ -116,6 +116,18 @@ with left:
 with right:
     panel(t("dashboard.overdue_by_owner"), charts.ranked_bars(data["overdue_owner"], "owner", "count", t("car.owner"), count),
           data["overdue_owner"], {"owner": t("car.owner"), "count": count}, "overdue_by_owner")
+lag = [{"unit": r["unit"], "kind": t(f"processes.kind.{k}"), "count": r[k]}
+       for r in data.get("process_lag", []) for k in processes.KINDS if r[k]]
+lag_tile, lag_chart = st.columns([1, 3])
+lag_tile.metric(t("dashboard.process_lag"), sum(r["count"] for r in lag))
+if lag_tile.button(t("dashboard.open_procedures"), icon=":material/open_in_new:", key="to_procedures"):
+    st.session_state.update(proc_view="flags", flag_unit=unit_id)
+    st.switch_page("pages/procedures.py")
+with lag_chart:
+    panel(t("dashboard.lag_by_unit"), charts.ranked_stacks(lag, "unit", "kind", "count", count,
+                                                           t("processes.kind_col"),
+                                                           [t(f"processes.kind.{k}") for k in processes.KINDS]),
+          lag, {"unit": t("field.unit"), "kind": t("processes.kind_col"), "count": count}, "process_lag")
 panel(t("dashboard.conformity"), charts.conformity(data["conformity"], t("field.unit"), t("dashboard.rate")),
       data["conformity"], {"audit": t("field.audit"), "unit": t("field.unit"), "rate": t("dashboard.rate"),
                            "answers": t("dashboard.answers")}, "conformity")

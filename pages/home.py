@@ -6,6 +6,7 @@ from qms import clock, db, inbox
 from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
+from qms.ui.procedures_view import flag_table
 from qms.ui.tables import finding_table, widths
 from qms.ui.widgets import date_text, empty, show_flash
 
@@ -39,6 +40,11 @@ def lists(found_by_kind: dict) -> None:
                           for r in rows], hide_index=True, width="stretch",
                          column_config=widths({t("field.audit"): 120, t("field.date"): 104, t("home.progress"): 96},
                                               [t("field.unit")]))
+        elif kind == "process_lag":
+            flag_table(rows, key="home_process_lag")
+            if st.button(t("dashboard.open_procedures"), icon=":material/open_in_new:", key="home_to_procedures"):
+                st.session_state.update(proc_view="flags")
+                st.switch_page("pages/procedures.py")
         else:
             finding_table(rows, key=f"home_{kind}")
             st.caption(t("findings.marks"))

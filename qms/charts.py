@@ -48,6 +48,20 @@ def ranked_bars(rows: list[dict], label: str, value: str, label_title: str, valu
     return chart
 
 
+def ranked_stacks(rows: list[dict], label: str, color: str, value: str, value_title: str, color_title: str,
+                  color_order: list[str]) -> alt.Chart:
+    """Horizontal bars split by `color` (in `color_order`), the largest total first (lag flags by unit and kind)."""
+    data = _frame(rows, [label, color, value])
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y(f"{label}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
+        x=alt.X(f"sum({value}):Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color(f"{color}:N", title=color_title, sort=color_order, legend=alt.Legend(orient="bottom")),
+        order=alt.Order("color_rank:Q"),
+        tooltip=[label, color, value],
+    ).transform_calculate(color_rank=f"indexof({color_order!r}, datum['{color}'])").properties(
+        height=max(HEIGHT // 2, 28 * len({r[label] for r in rows})))
+
+
 def columns(rows: list[dict], label: str, value: str, label_title: str, value_title: str,
             order: list[str] | None = None, pick: str | None = None) -> alt.Chart:
     """Vertical bars in a fixed order (grades, age buckets)."""

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
-from qms import findings, responses, scope
+from qms import findings, processes, responses, scope
 from qms.models import Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Finding, FindingStatus, Role, Unit
 from qms import permissions
 from qms.permissions import roles_of
@@ -15,7 +15,7 @@ from qms.permissions import roles_of
 LIMIT = 50
 # Every kind of waiting work, in the order the home screen shows them.
 KINDS = ("answers", "plans_to_submit", "actions_to_implement", "plans_to_accept", "verifications_due", "overdue",
-         "overdue_followed")
+         "process_lag", "overdue_followed")
 # Lists a user follows without a step of their own to take in them (leadership): shown apart from their work.
 FOLLOWED = ("overdue_followed",)
 
@@ -72,6 +72,11 @@ def waiting_for(session: Session, user_id: int, today: date) -> dict[str, dict]:
     if permissions.reaches(session, user_id, "findings:review"):
         out["plans_to_accept"] = _finding_rows(session, None, Finding.status == FindingStatus.plan_submitted, today)
         out["verifications_due"] = _finding_rows(session, None, Finding.status == FindingStatus.implemented, today)
+    if roles & {Role.iso_rep, Role.auditee} and permissions.reaches(session, user_id, "procedures:manage"):
+        # The unit head keeps their units' processes up to date; the ISO secretary follows every unit's.
+        found = processes.flags(session, user_id, today,
+                                unit_ids=permissions.unit_ids(session, user_id, "procedures:manage"))
+        out["process_lag"] = {"total": len(found), "rows": [f.as_dict() for f in found[:LIMIT]]}
     if roles & {Role.iso_rep, Role.auditee, Role.viewer, Role.admin}:
         acts = any(permissions.reaches(session, user_id, step) for step in ("findings:respond", "findings:review"))
         out["overdue" if acts else "overdue_followed"] = overdue(session, scope.visible_unit_ids(session, user_id),

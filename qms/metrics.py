@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from qms import clock, findings, scope, snapshots, standards, units
+from qms import clock, findings, processes, scope, snapshots, standards, units
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, CorrectiveAction, Finding, FindingStatus,
                         Grade, Response, Result, Unit)
 from qms.permissions import require
@@ -170,7 +170,18 @@ def dashboard(session: Session, actor_id: int, flt: DashFilter, today: date, yea
             "months": opened_closed_by_month(session, actor_id, flt),
             "conformity": conformity_by_unit(session, actor_id, flt),
             "coverage": programme_coverage(session, actor_id, year),
-            "overdue": overdue_count(session, actor_id, today, flt)}
+            "overdue": overdue_count(session, actor_id, today, flt),
+            "process_lag": process_lag(session, actor_id, flt, today)}
+
+
+def process_lag(session: Session, actor_id: int, flt: DashFilter, today: date) -> list[dict]:
+    """Lag flags (processes behind their procedures) by unit and kind, within the viewer's scope and unit filter."""
+    require(session, actor_id, "dashboard:read")
+    visible = scope.visible_unit_ids(session, actor_id)
+    if flt.unit_id is not None:
+        below = units.descendant_ids(session, flt.unit_id)
+        visible = below if visible is None else visible & below
+    return processes.counts_by_unit(processes.flags(session, actor_id, today, unit_ids=visible))
 
 
 def _dashboard_key(session: Session, actor_id: int, flt: DashFilter, today: date, year: int) -> str:

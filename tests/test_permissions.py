@@ -233,6 +233,9 @@ PROBES: dict[str, list[Probe]] = {
     "processes.detail": [Probe("procedures:read", lambda s, t, me: processes.detail(s, me, t["process"]))],
     "processes.listing": [Probe("procedures:read", lambda s, t, me: processes.listing(s, me), False)],
     "processes.flags": [Probe("procedures:read", lambda s, t, me: processes.flags(s, me, TODAY), False)],
+    "exports.flags_file": [Probe("procedures:read", lambda s, t, me: exports.flags_file(s, me, "vi"), False)],
+    "exports.procedures_file": [Probe("procedures:read", lambda s, t, me: exports.procedures_file(s, me, "en"),
+                                      False)],
     **{f"metrics.{name}": [Probe("dashboard:read", call, False)] for name, call in {
         "findings_by_status_grade": lambda s, t, me: metrics.findings_by_status_grade(s, me),
         "open_by_unit": lambda s, t, me: metrics.open_by_unit(s, me, metrics.DashFilter()),
@@ -244,6 +247,7 @@ PROBES: dict[str, list[Probe]] = {
         "conformity_by_unit": lambda s, t, me: metrics.conformity_by_unit(s, me, metrics.DashFilter()),
         "programme_coverage": lambda s, t, me: metrics.programme_coverage(s, me, 2026),
         "overdue_count": lambda s, t, me: metrics.overdue_count(s, me, TODAY),
+        "process_lag": lambda s, t, me: metrics.process_lag(s, me, metrics.DashFilter(), TODAY),
         "dashboard": lambda s, t, me: metrics.dashboard(s, me, metrics.DashFilter(), TODAY, 2026),
         "dashboard_figures": lambda s, t, me: metrics.dashboard_figures(s, me, metrics.DashFilter(), TODAY, 2026),
         "refresh_dashboard": lambda s, t, me: metrics.refresh_dashboard(s, me, metrics.DashFilter(), TODAY, 2026),
