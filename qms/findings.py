@@ -10,8 +10,9 @@ from sqlalchemy import and_, case, event, func, or_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from qms import changelog, checklists, clock, permissions, responses, scope, units
+from qms import changelog, checklists, clock, permissions, processes, responses, scope, units
 from qms.errors import NotFound, ValidationError
+from qms.i18n import t
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, ChecklistItem, CorrectiveAction, Finding,
                         FindingStatus, Grade, Response, Result, Unit)
 from qms.permissions import require
@@ -296,6 +297,48 @@ def raise_from_responses(session: Session, actor_id: int, response_ids: list[int
     raised = [_raise(session, actor_id, response_id, only_graded=True) for response_id in response_ids]
     session.commit()
     return [f for f in raised if f is not None]
+
+
+# The requirement a lag flag points at: a process not updated (7.5.2 updating documented information), one kept
+# for abolished procedures (7.5.3 control, obsolete documents), a procedure handled without one (8.1 operation).
+CLAUSE_OF_FLAG = {"late": "7.5.2", "obsolete": "7.5.3", "no_process": "8.1"}
+
+
+def process_flags(session: Session, actor_id: int, audit_unit_id: int, today: date) -> list[dict]:
+    """The lag flags of an audited unit (and the units below it): evidence to check when its processes are audited."""
+    ctx = responses.context(session, audit_unit_id)
+    require(session, actor_id, "answers:read", audit_unit_id=audit_unit_id)
+    return [f.as_dict() for f in processes.flags(session, actor_id, today,
+                                                 unit_ids=units.descendant_ids(session, ctx.audit_unit.unit_id))]
+
+
+def raise_from_flag(session: Session, actor_id: int, audit_unit_id: int, today: date, *, kind: str,
+                    procedure_id: int | None, process_id: int | None, lang: str = "vi") -> int:
+    """A draft finding from a lag flag still standing at the audited unit, prefilled as on the Procedures screen;
+    the same flag raised twice gives the same draft."""
+    ctx = responses.context(session, audit_unit_id)
+    responses.require_answerer(session, actor_id, ctx)
+    flag = next((f for f in process_flags(session, actor_id, audit_unit_id, today) if f["kind"] == kind
+                 and f["procedure_id"] == procedure_id and f["process_id"] == process_id), None)
+    if flag is None:
+        raise NotFound("processes.err.flag_gone")
+    statement = t(f"processes.finding.{kind}", lang, unit=flag["unit"], procedure=flag["procedure"],
+                  process=flag["process"], days=flag["days_late"], since=flag["since"].strftime("%d/%m/%Y")
+                  if flag["since"] else "")
+    existing = session.exec(select(Finding.id).where(Finding.audit_unit_id == audit_unit_id,
+                                                     Finding.statement == statement)).first()
+    if existing is not None:
+        return existing
+    clause = CLAUSE_OF_FLAG[kind]
+    finding = Finding(audit_unit_id=audit_unit_id, clause=clause, grade=Grade.minor, statement=statement,
+                      evidence=t("processes.finding_evidence", lang), requirement_ref=f"TCVN ISO 9001:2015, {clause}",
+                      status=FindingStatus.draft, created_by_id=actor_id, created_at=clock.now())
+    session.add(finding)
+    session.flush()
+    changelog.record(session, "finding", finding.id, actor_id, {"status": (None, FindingStatus.draft),
+                                                                "grade": (None, Grade.minor)})
+    session.commit()
+    return finding.id
 
 
 def _draft_for(session: Session, actor_id: int, finding_id: int) -> Finding:

@@ -160,6 +160,9 @@ PROBES: dict[str, list[Probe]] = {
         s, me, t["response"]))],
     "findings.raise_from_responses": [Probe("answers:record", lambda s, t, me: findings.raise_from_responses(
         s, me, [t["response"]]))],
+    "findings.process_flags": [Probe("answers:read", lambda s, t, me: findings.process_flags(s, me, t["au"], TODAY))],
+    "findings.raise_from_flag": [Probe("answers:record", lambda s, t, me: findings.raise_from_flag(
+        _opened(s, t), me, t["au"], TODAY, kind="no_process", procedure_id=t["bare_procedure"], process_id=None))],
     "findings.update_draft": [Probe("answers:record", lambda s, t, me: findings.update_draft(
         s, me, t["draft"], "minor", "Nội dung", "", ""))],
     "findings.delete_draft": [Probe("answers:record", lambda s, t, me: findings.delete_draft(s, me, t["draft"]))],
@@ -360,11 +363,12 @@ def _build(s: Session) -> dict:
         s.add(draft)
         s.commit()
         file_of_nc = attachments.add(s, None, "bang-chung.txt", b"bang chung", finding_id=nc)["id"]
-        procedures.apply(s, None, unit, _entries(f"1.00000{len(sides)}"))
+        procedures.apply(s, None, unit, _entries(f"1.00000{len(sides)}") + _entries(f"1.00001{len(sides)}"))
         procedure = s.exec(select(Procedure.id).where(Procedure.code == f"1.00000{len(sides)}")).one()
+        bare = s.exec(select(Procedure.id).where(Procedure.code == f"1.00001{len(sides)}")).one()  # no process
         process = processes.create(s, None, unit_id=unit, code=f"QT-{code}", title="Quy trình", issue_no="01",
                                    issued_on=date(2026, 1, 5), procedure_ids=[procedure])
-        sides[side] = {"procedure": procedure, "process": process, "unit": unit, "unit_code": code, "audit": audit, "au": au, "item": rows[3]["id"],
+        sides[side] = {"procedure": procedure, "process": process, "bare_procedure": bare, "unit": unit, "unit_code": code, "audit": audit, "au": au, "item": rows[3]["id"],
                        "response": response, "nc": nc, "obs": obs, "action_item": item, "draft": draft.id,
                        "file_of_nc": file_of_nc}
     s.add(UserUnit(user_id=probe, unit_id=sides["own"]["unit"]))  # after planning: impartiality would refuse it

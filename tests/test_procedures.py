@@ -168,3 +168,32 @@ def test_the_unit_head_keeps_their_own_units_processes_the_iso_secretary_all(ses
     # Everyone reads; the auditee of SKHCN sees the lag of their own unit.
     assert processes.listing(session, org["viewer"])["rows"][0]["code"] == "QT-01/HT"
     assert {f.unit_id for f in processes.flags(session, org["auditee"], TODAY)} <= {org["a"]}
+
+
+def test_on_audit_day_the_units_flags_are_listed_and_one_becomes_a_draft_finding_in_one_step(session, org):
+    from qms import clock, findings, planning
+    from qms.models import Finding
+    ids, process = _setup(session, org)
+    imported(session, org["rep"], org["a"], workbook([["1.001193", "Đăng ký khai sinh (mới)", "Hộ tịch", "Cấp xã",
+                                                       "Sửa đổi", "01/10/2026"]]))
+    today = clock.today()
+    audited = planning.plan_unit(session, org["rep"], org["audit"], org["a"], date(2026, 11, 5), [org["lead"]])
+    flags = findings.process_flags(session, org["lead"], audited, today)
+    late = next(f for f in flags if f["kind"] == "late")
+    raised = findings.raise_from_flag(session, org["lead"], audited, today, kind="late",
+                                      procedure_id=late["procedure_id"], process_id=process)
+    finding = session.get(Finding, raised)
+    assert (finding.clause, finding.grade, finding.status, finding.created_by_id) == ("7.5.2", "minor", "draft",
+                                                                                      org["lead"])
+    assert "QT-01/HT" in finding.statement and "1.001193" in finding.statement
+    assert findings.raise_from_flag(session, org["lead"], audited, today, kind="late",
+                                    procedure_id=late["procedure_id"], process_id=process) == raised  # not twice
+    with pytest.raises(PermissionDenied):  # not on the unit's audit team
+        findings.raise_from_flag(session, org["second"], audited, today, kind="late",
+                                 procedure_id=late["procedure_id"], process_id=process)
+    processes.reissue(session, org["rep"], process, expected_version=1, issue_no="02", issued_on=today,
+                      title="Quy trình hộ tịch", procedure_ids=[ids["1.001193"], ids["1.001022"]])
+    from qms.errors import NotFound
+    with pytest.raises(NotFound):  # reissued meanwhile: the flag is gone
+        findings.raise_from_flag(session, org["lead"], audited, today, kind="late",
+                                 procedure_id=late["procedure_id"], process_id=process)

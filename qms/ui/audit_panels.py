@@ -9,15 +9,44 @@ import streamlit as st
 from qms import clock, completion, db, fieldwork, findings, meetings
 from qms.models import Grade
 from qms.ui import session
-from qms.ui.i18n import t
+from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, datetime_text, empty, flash, label, labeler
 from qms.ui.tables import widths
 
 GRADES = [g.value for g in Grade]
+FLAGS_SHOWN = 20
+
+
+def process_flags_panel(au: int, editable: bool) -> None:
+    """The unit's processes behind their procedures: evidence to check, each a draft finding in one tap."""
+    with db.session_scope(session.engine()) as s:
+        ok, flags = attempt(findings.process_flags, s, session.actor_id(), au, clock.today())
+    if not ok or not flags:
+        return
+    with st.expander(t("audit_day.process_flags", n=len(flags)), icon=":material/account_balance:",
+                     expanded=True):
+        st.caption(t("audit_day.process_flags_help"))
+        for n, flag in enumerate(flags[:FLAGS_SHOWN]):
+            text, button = st.columns([4, 1], vertical_alignment="center")
+            text.text(t(f"processes.flag.{flag['kind']}", unit=flag["unit"], procedure=flag["procedure"],
+                        process=flag["process"], days=flag["days_late"]))
+            if editable and button.button(t("audit_day.raise_flag"), key=f"flag_raise_{au}_{n}", icon=":material/flag:",
+                                          width="stretch"):
+                with db.session_scope(session.engine()) as s:
+                    ok, finding_id = attempt(findings.raise_from_flag, s, session.actor_id(), au, clock.today(),
+                                             kind=flag["kind"], procedure_id=flag["procedure_id"],
+                                             process_id=flag["process_id"], lang=lang())
+                if ok:
+                    st.session_state["_open_finding"] = finding_id
+                    flash(t("audit_day.flag_raised"))
+                    st.rerun()
+        if len(flags) > FLAGS_SHOWN:
+            st.caption(t("home.first_n", n=FLAGS_SHOWN))
 
 
 def findings_panel(au: int, editable: bool) -> None:
+    process_flags_panel(au, editable)
     with db.session_scope(session.engine()) as s:
         rows = findings.for_audit_unit(s, au)
     if not rows:
