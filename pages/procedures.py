@@ -6,7 +6,7 @@ import streamlit as st
 from qms.ui import session
 from qms.ui.i18n import t
 from qms.ui.procedures_view import flags_view, import_view, may_manage, procedures_view, processes_view
-from qms.ui.widgets import show_flash
+from qms.ui.widgets import labeler, show_flash
 
 me = session.require_user()
 show_flash()
@@ -15,7 +15,7 @@ manage = may_manage(me)
 views = ["flags", "procedures", "processes"] + (["import"] if manage else [])
 # One part drawn at a time (not tabs, which draw every part on every run): the screen stays fast on a tablet.
 view = st.segmented_control(t("procedures.view_label"), views, default="flags", key="proc_view",
-                            format_func=lambda v: t(f"procedures.view.{v}"), label_visibility="collapsed") or "flags"
+                            format_func=labeler("procedures.view"), label_visibility="collapsed") or "flags"
 if view == "flags":
     flags_view(me)
 elif view == "procedures":

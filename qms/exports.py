@@ -90,3 +90,22 @@ def flags_file(session, actor_id: int, lang: str, *, unit_ids=None, kind: str | 
         [t(f"processes.kind.{f.kind}", lang), f.unit, f.procedure, f.process, formats.day(f.since, lang),
          f.days_late] for f in found], [28, 36, 60, 50, 12, 10])
     return spreadsheets.to_bytes(wb)
+
+
+def overview_file(session, actor_id: int, year: int, lang: str, **filters) -> bytes:
+    """The agency overview as filtered on screen, every agency (built when its download is clicked)."""
+    from qms import clock, overview
+    from qms.reports.agency_status import status_cell
+    rows = overview.overview(session, actor_id, year, clock.today(), **filters)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = t("overview.sheet", lang)[:31]
+    header = [t(k, lang) for k in ("overview.agency", "field.type", "overview.must_apply", "overview.qms_status",
+                                   "overview.audit_col", "overview.review_col", "overview.major", "overview.minor",
+                                   "overview.overdue_col", "overview.procedures_col", "overview.share_col")]
+    spreadsheets.write_table(ws, header, [
+        [f"{r['code']} – {r['name']}", t(f"unit_type.{r['type']}", lang), "x" if r["must_apply"] else "",
+         status_cell(r, lang), t(f"overview.audit.{r['audit']}", lang), formats.day(r["review"], lang),
+         r["major"], r["minor"], r["overdue"], r["procedures"], r["share"]] for r in rows],
+        [44, 20, 10, 40, 18, 14, 10, 10, 10, 12, 12])
+    return spreadsheets.to_bytes(wb)

@@ -471,6 +471,30 @@ class ProcessProcedure(SQLModel, table=True):
     process_id: int = Field(foreign_key="processdocument.id", primary_key=True)
     procedure_id: int = Field(foreign_key="procedure.id", primary_key=True, index=True)
 
+
+class AgencyQms(SQLModel, table=True):
+    """An agency's QMS as reported to the body that follows them: whether it must apply, when it was built
+    (the decision establishing it) and announced (the announcement of conformity to TCVN ISO 9001:2015)."""
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    must_apply: bool = True
+    built_decision: str = Field(default="", max_length=80)
+    built_on: Optional[date] = None
+    announced_decision: str = Field(default="", max_length=80)
+    announced_on: Optional[date] = None
+    version: int = 1
+
+
+class AgencyReview(SQLModel, table=True):
+    """A management review an agency held (reported to the ISO secretary; this app's own reviews are the host's)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    held_on: date = Field(index=True)
+    note: str = ""
+    recorded_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    recorded_at: Optional[datetime] = _ts()
+
 # ---------------------------------------------------------------------------------------------------------------
 # What every database accepts. PostgreSQL refuses text longer than a column's length, a NUL character and an integer
 # beyond 32 bits, where SQLite stores them all; checking here, from the columns above, makes both accept exactly the

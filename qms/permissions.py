@@ -67,6 +67,9 @@ RULES: dict[str, dict[Role, Reach]] = {
     # administrative procedures and the unit's processes: a unit head keeps their own, the ISO secretary all
     "procedures:read": _EVERYONE,
     "procedures:manage": {A: ANY, I: ANY, E: UNITS},
+    # every agency's QMS status (a province's ISO secretary, or a Department of Science and Technology)
+    "overview:read": {A: ANY, I: ANY, V: ANY},
+    "overview:manage": {I: ANY},
 }
 
 _DENIED = {ANY: "error.permission_denied", UNITS: "error.not_your_unit", TEAM: "error.not_assigned",

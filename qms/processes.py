@@ -193,33 +193,35 @@ def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[
     require(session, actor_id, "procedures:read")
     reached = reached_units(session, actor_id, "procedures:read")
     scope = reached if unit_ids is None else (unit_ids if reached is None else unit_ids & reached)
-    days = allowance(session)
     held = select(ProcedureUnit.unit_id, Procedure).join(Procedure, Procedure.id == ProcedureUnit.procedure_id)
-    processes = select(ProcessDocument).where(ProcessDocument.withdrawn_on.is_(None))
+    current = select(ProcessDocument, Procedure).join(ProcessProcedure, ProcessProcedure.process_id == ProcessDocument.id) \
+        .join(Procedure, Procedure.id == ProcessProcedure.procedure_id).where(ProcessDocument.withdrawn_on.is_(None))
     if scope is not None:
         held = held.where(ProcedureUnit.unit_id.in_(scope))
+        # the scope's own processes, and those of units above it that cover its procedures
+        current = current.where(ProcessDocument.unit_id.in_(scope) | ProcessDocument.id.in_(
+            select(ProcessProcedure.process_id).where(ProcessProcedure.procedure_id.in_(
+                select(ProcedureUnit.procedure_id).where(ProcedureUnit.unit_id.in_(scope))))))
     held_rows = session.exec(held).all()
-    process_rows = session.exec(processes).all()
+    links = session.exec(current).all()
+    if not held_rows and not links:
+        return []  # most units: nothing to read further
     covers: dict[int, list[Procedure]] = {}
-    procedures = {p.id: p for _u, p in held_rows}
-    links = session.exec(select(ProcessProcedure.process_id, Procedure).join(
-        Procedure, Procedure.id == ProcessProcedure.procedure_id).where(
-        ProcessProcedure.process_id.in_([p.id for p in process_rows] or [0]))).all()
-    for process_id, procedure in links:
-        covers.setdefault(process_id, []).append(procedure)
-        procedures.setdefault(procedure.id, procedure)
-    if scope is not None:  # the scope's own processes, and those above it that cover its procedures
-        held_ids = {q.id for _u, q in held_rows}
-        process_rows = [p for p in process_rows if p.unit_id in scope
-                        or any(q.id in held_ids for q in covers.get(p.id, []))]
-    parents = dict(session.exec(select(Unit.id, Unit.parent_id)).all()) if held_rows else {}
-    named = {u for u, _p in held_rows} | {p.unit_id for p in process_rows}
+    process_rows: dict[int, ProcessDocument] = {}
+    for process, procedure in links:
+        covers.setdefault(process.id, []).append(procedure)
+        process_rows.setdefault(process.id, process)
+    covered_in: dict[int, set[int]] = {}  # procedure id → the units whose current processes cover it
+    for process in process_rows.values():
+        for procedure in covers[process.id]:
+            covered_in.setdefault(procedure.id, set()).add(process.unit_id)
+    # The tree is read only when a procedure is not covered by its own unit's process (a unit above may cover it).
+    uncovered = [(u, p) for u, p in held_rows if p.status != ProcedureStatus.abolished
+                 and u not in covered_in.get(p.id, set())]
+    parents = dict(session.exec(select(Unit.id, Unit.parent_id)).all()) if uncovered else {}
+    named = {u for u, _p in uncovered} | {p.unit_id for p in process_rows.values()}
     names = {uid: f"{code} – {name}" for uid, code, name in session.exec(
         select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(named or {0}))).all()}
-    covered_in: dict[int, set[int]] = {}  # procedure id → the units whose current processes cover it
-    for process in process_rows:
-        for procedure in covers.get(process.id, []):
-            covered_in.setdefault(procedure.id, set()).add(process.unit_id)
     out: list[Flag] = []
 
     def above(unit_id: int):
@@ -229,16 +231,15 @@ def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[
             yield unit_id
             unit_id = parents.get(unit_id)
 
-    for unit_id, procedure in held_rows:
-        if procedure.status == ProcedureStatus.abolished:
-            continue
+    for unit_id, procedure in uncovered:
         owners = covered_in.get(procedure.id, set())
         if not any(u in owners for u in above(unit_id)):
             since = procedure.effective_date
             out.append(Flag("no_process", unit_id, names.get(unit_id, ""), procedure.id,
                             f"{procedure.code} – {procedure.name}", None, "", since,
                             (today - since).days if since else 0))
-    for process in process_rows:
+    days = None
+    for process in process_rows.values():
         if scope is not None and process.unit_id not in scope:
             continue
         covered = covers.get(process.id, [])
@@ -254,6 +255,7 @@ def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[
                 continue
             if procedure.status == ProcedureStatus.abolished:
                 continue  # one abolished procedure among others: the next issue drops it, no lag to count
+            days = allowance(session) if days is None else days
             late = (today - changed).days - days
             if late > 0:
                 out.append(Flag("late", process.unit_id, names.get(process.unit_id, ""), procedure.id,

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, delete, event
 from sqlmodel import Session, select
 
 from qms import (actions, attachments, audits, backup, checklists, completion, db, exports, fieldwork, findings,
-                 meetings, metrics, offline, permissions, planning, procedures, processes, report_data, responses, reviews,
+                 meetings, metrics, offline, overview, permissions, planning, procedures, processes, report_data, responses, reviews,
                  settings, tailoring, units, users)
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
@@ -236,6 +236,16 @@ PROBES: dict[str, list[Probe]] = {
     "processes.detail": [Probe("procedures:read", lambda s, t, me: processes.detail(s, me, t["process"]))],
     "processes.listing": [Probe("procedures:read", lambda s, t, me: processes.listing(s, me), False)],
     "processes.flags": [Probe("procedures:read", lambda s, t, me: processes.flags(s, me, TODAY), False)],
+    "overview.overview": [Probe("overview:read", lambda s, t, me: overview.overview(s, me, 2026, TODAY), False)],
+    "overview.status_report": [Probe("overview:read", lambda s, t, me: overview.status_report(s, me, 2026, TODAY),
+                                     False)],
+    "exports.overview_file": [Probe("overview:read", lambda s, t, me: exports.overview_file(s, me, 2026, "vi"),
+                                    False)],
+    "overview.record_status": [Probe("overview:manage", lambda s, t, me: overview.record_status(
+        s, me, t["unit"], expected_version=0, must_apply=True, built_decision="12/QĐ", built_on=date(2025, 3, 1),
+        announced_decision="40/QĐ", announced_on=date(2025, 6, 1)), False)],
+    "overview.record_review": [Probe("overview:manage", lambda s, t, me: overview.record_review(
+        s, me, t["unit"], held_on=date(2026, 10, 1)), False)],
     "exports.flags_file": [Probe("procedures:read", lambda s, t, me: exports.flags_file(s, me, "vi"), False)],
     "exports.procedures_file": [Probe("procedures:read", lambda s, t, me: exports.procedures_file(s, me, "en"),
                                       False)],

@@ -17,6 +17,7 @@ PAGES = [
     ("nav.section.follow", "pages/findings.py", "nav.findings", ":material/report:", ALL),
     ("nav.section.follow", "pages/dashboard.py", "nav.dashboard", ":material/monitoring:", ALL),
     ("nav.section.follow", "pages/procedures.py", "nav.procedures", ":material/account_balance:", ALL),
+    ("nav.section.follow", "pages/overview.py", "nav.overview", ":material/domain:", {Role.iso_rep, Role.viewer, Role.admin}),
     ("nav.section.follow", "pages/review.py", "nav.review", ":material/groups:", {Role.iso_rep, Role.viewer, Role.admin}),
     ("nav.section.admin", "pages/admin_units.py", "nav.units", ":material/account_tree:", {Role.admin}),
     ("nav.section.admin", "pages/admin_users.py", "nav.users", ":material/manage_accounts:", {Role.admin}),

@@ -75,7 +75,7 @@ def procedures_view(me: dict) -> None:
     with db.session_scope(session.engine()) as s:
         names = procedures.fields(s)
     field_name = cols[1].selectbox(t("procedures.field"), [None, *names], key="proc_field",
-                                   format_func=lambda f: t("common.all") if f is None else f,
+                                   format_func=lambda f, everything=t("common.all"): everything if f is None else f,
                                    placeholder=t("common.choose"))
     status = cols[2].selectbox(t("field.status"), [None, *[s.value for s in ProcedureStatus]], key="proc_status",
                                format_func=labeler("procedures.status"), placeholder=t("common.choose"))

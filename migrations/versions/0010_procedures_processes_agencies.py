@@ -1,4 +1,4 @@
-"""administrative procedures, internal processes and their issues (issue 16)
+"""administrative procedures, internal processes and their issues; agencies' QMS status and reviews (issue 16)
 
 Revision ID: 0010
 Revises: 0009
@@ -35,6 +35,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_procedure_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_procedure_effective_date'), ['effective_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_procedure_status'), ['status'], unique=False)
+
+    op.create_table('agencyqms',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('must_apply', sa.Boolean(), nullable=False),
+    sa.Column('built_decision', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('built_on', sa.Date(), nullable=True),
+    sa.Column('announced_decision', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('announced_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('unit_id')
+    )
+    op.create_table('agencyreview',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('agencyreview', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agencyreview_held_on'), ['held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_agencyreview_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('procedurechange',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -136,6 +162,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_procedurechange_procedure_id'))
 
     op.drop_table('procedurechange')
+    with op.batch_alter_table('agencyreview', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agencyreview_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_agencyreview_held_on'))
+
+    op.drop_table('agencyreview')
+    op.drop_table('agencyqms')
     with op.batch_alter_table('procedure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_procedure_status'))
         batch_op.drop_index(batch_op.f('ix_procedure_effective_date'))
