@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from qms import (audits, bootstrap, checklist_excel, checklist_files, checklists, clock, config, db,
-                 backup, logs, reminders, units, users)
+                 backup, limits, logs, reminders, units, users)
 from qms.errors import QMSError, ValidationError
 from qms.i18n import message, t
 from qms.models import Audit, Finding, ManagementReview
@@ -232,7 +232,7 @@ def cmd_procedures_import(args) -> int:
     from qms import procedures, processes
     path = Path(args.file)
     bootstrap.init()
-    raw = checklist_files.read_capped(path)
+    raw = checklist_files.read_capped(path, limits.procedure_lists())
     try:
         decided = procedures.parse_date(args.date or "")
     except ValueError:
@@ -240,7 +240,8 @@ def cmd_procedures_import(args) -> int:
         return 2
     try:
         mapping = dict(checklist_excel.parse_map(spec, procedures.ROLES, procedures.ALIASES) for spec in args.map or [])
-        entries, problems = ([], checklist_files.too_large()) if raw is None else procedures.read_workbook(
+        entries, problems = ([], [checklist_files.Problem(1, "checklist.err.too_large", {
+            "mb": limits.procedure_lists().file_mb})]) if raw is None else procedures.read_workbook(
             raw, args.sheet, mapping, args.header_row, decision_number=args.decision or "", decision_date=decided)
     except ValidationError as exc:
         entries, problems = [], [checklist_files.Problem(1, exc.key, exc.params)]

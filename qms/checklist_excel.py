@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import openpyxl
 
-from qms import spreadsheets, standards
+from qms import limits, spreadsheets, standards
 from qms.checklist_files import Problem
 from qms.config import LANGUAGES
 from qms.errors import ValidationError
@@ -75,11 +75,12 @@ class ImportResult:
     other_titles: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
-def read(raw: bytes) -> tuple[list[Sheet], dict]:
-    """The workbook's sheets (as text rows) and, if present, the Info sheet's identity fields."""
-    wb = spreadsheets.open_workbook(raw)
+def read(raw: bytes, cap: limits.ImportLimits | None = None) -> tuple[list[Sheet], dict]:
+    """The workbook's sheets (as text rows) and, if present, the Info sheet's identity fields; `cap`: the limits
+    of another kind of list than a checklist."""
+    wb = spreadsheets.open_workbook(raw, cap)
     try:
-        sheets = [_read_sheet(wb, name) for name in wb.sheetnames]
+        sheets = [_read_sheet(wb, name, cap) for name in wb.sheetnames]
     finally:
         wb.close()
     info = {}
@@ -89,9 +90,9 @@ def read(raw: bytes) -> tuple[list[Sheet], dict]:
     return [s for s in sheets if s.name != INFO_SHEET or not info], info
 
 
-def _read_sheet(wb, name: str) -> Sheet:
+def _read_sheet(wb, name: str, cap: limits.ImportLimits | None = None) -> Sheet:
     try:
-        return Sheet(name, spreadsheets.sheet_rows(wb, name))
+        return Sheet(name, spreadsheets.sheet_rows(wb, name, cap))
     except ValidationError as exc:
         params = {k: v for k, v in exc.params.items() if k != "row"}
         return Sheet(name, [], Problem(int(exc.params.get("row", 1)), exc.key, params))

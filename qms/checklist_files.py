@@ -281,9 +281,9 @@ def read_text(raw: bytes) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
-def read_capped(path: str | Path) -> bytes | None:
+def read_capped(path: str | Path, cap: limits.ImportLimits | None = None) -> bytes | None:
     """A file's bytes, or None when it is over the import cap (checked before reading it whole)."""
-    cap = limits.imports().file_bytes
+    cap = (cap or limits.imports()).file_bytes
     with open(path, "rb") as f:
         raw = f.read(cap + 1)
     return None if len(raw) > cap else raw

@@ -134,6 +134,7 @@ def build(session: Session, units: int = 0, years: int = 1, seed: int = 2026) ->
     ctx.current_year(this_year)
     review_id = _review(session, user_ids, this_year - 1)
     counts |= demo_procedures.build(session, unit_ids, clock.today())
+    counts["agencies"] = demo_procedures.agencies(session, unit_ids, clock.today())
     findings.refresh_due(session)  # the rows above were inserted in bulk, past the domain's writes
     review = session.get(ManagementReview, review_id)
     reviews.keep_figures(session, None, review, review.held_on)  # the figures it was held with

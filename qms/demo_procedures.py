@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import openpyxl
 from sqlmodel import Session, select
 
-from qms import procedures, processes, spreadsheets
+from qms import overview, procedures, processes, spreadsheets
 from qms.models import Procedure
 
 # (code, name, field) per unit; level is the unit's.
@@ -102,6 +102,36 @@ AMENDMENT = ("2456/QĐ-UBND", [
     ("1.900108", "Đăng ký giám hộ", "Hộ tịch", "Ban hành mới"),
 ])
 HEADER = ["STT", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Cấp thực hiện", "Tình trạng", "Ngày hiệu lực"]
+
+
+# What the agencies reported of their QMS: (code, built: decision, days ago; announced: decision, days ago; review
+# held this year: days ago, or None). Two communes have not announced theirs yet; one has held no review.
+AGENCIES = [
+    ("VP-UBND", "15/QĐ-VP", 1500, "32/QĐ-VP", 1400, 20),
+    ("SKHCN", "102/QĐ-SKHCN", 1600, "140/QĐ-SKHCN", 1500, 25),
+    ("SNV", "88/QĐ-SNV", 1450, "120/QĐ-SNV", 1380, 40),
+    ("STC", "45/QĐ-STC", 1300, "77/QĐ-STC", 1250, 33),
+    ("SXD", "61/QĐ-SXD", 1200, "90/QĐ-SXD", 1150, None),
+    ("SNNMT", "210/QĐ-SNNMT", 500, "260/QĐ-SNNMT", 420, 60),
+    ("TTPVHCC", "12/QĐ-TTPVHCC", 900, "30/QĐ-TTPVHCC", 850, 18),
+    ("P-HOABINH", "245/QĐ-UBND", 700, "301/QĐ-UBND", 650, 30),
+    ("P-TANAN", "198/QĐ-UBND", 680, "256/QĐ-UBND", 600, 45),
+    ("X-PHUTHANH", "77/QĐ-UBND", 400, "", None, None),
+    ("X-DONGSON", "81/QĐ-UBND", 300, "", None, None),
+]
+
+
+def agencies(session: Session, unit_ids: dict[str, int], today: date) -> int:
+    """The agencies' reported QMS status and this year's management reviews, as the overview shows them."""
+    for code, built, built_ago, announced, announced_ago, review_ago in AGENCIES:
+        overview.record_status(session, None, unit_ids[code], expected_version=0, must_apply=True,
+                               built_decision=built, built_on=today - timedelta(days=built_ago),
+                               announced_decision=announced,
+                               announced_on=today - timedelta(days=announced_ago) if announced_ago else None)
+        held = today - timedelta(days=review_ago) if review_ago else None
+        if held and held.year == today.year:
+            overview.record_review(session, None, unit_ids[code], held_on=held, note="Lãnh đạo cơ quan chủ trì")
+    return len(AGENCIES)
 
 
 def _entries(rows: list[tuple], level: str, decision: str, day: date) -> list[procedures.Entry]:

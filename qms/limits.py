@@ -42,6 +42,12 @@ def answers() -> ImportLimits:
     return ImportLimits(file_mb=10, rows=20_000, columns=20)
 
 
+def procedure_lists() -> ImportLimits:
+    """A procedure list from the national database or an announcing decision: a province's full list is a few
+    thousand procedures (2,000 rows are 72 KB), with a column or two more than we read."""
+    return ImportLimits(file_mb=10, rows=20_000, columns=30)
+
+
 def grouped(number: int) -> str:
     """Digits grouped by a narrow space (2 000, 31 457 280), read the same way in Vietnamese and English."""
     return f"{number:,}".replace(",", "\u202f")

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import event, func
 from sqlmodel import Session, select
 
-from qms import changelog, checklist_excel, clock, units
+from qms import changelog, checklist_excel, clock, limits, units
 from qms.checklist_files import Problem
 from qms.errors import NotFound, ValidationError
 from qms.models import Procedure, ProcedureChange, ProcedureStatus, ProcedureUnit, Unit, check_values
@@ -180,7 +180,7 @@ def read_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int] 
                   header_row: int | None = None, **decision) -> tuple[list[Entry], list[Problem]]:
     """Read and map in one step (command line, tests): the header row found (or given), the columns guessed from it,
     `mapping` winning."""
-    sheets, _info = checklist_excel.read(raw)
+    sheets, _info = checklist_excel.read(raw, limits.procedure_lists())
     chosen = next((s for s in sheets if s.name == sheet), None) if sheet else \
         next((s for s in sheets if s.rows), sheets[0] if sheets else None)
     if chosen is not None and chosen.problem is not None:
@@ -251,21 +251,21 @@ def apply(session: Session, actor_id: int | None, unit_id: int, entries: list[En
     found = preview(session, actor_id, unit_id, entries)
     stored = _stored(session, [e.code for e in entries])
     held = set(session.exec(select(ProcedureUnit.procedure_id).where(ProcedureUnit.unit_id == unit_id)).all())
-    by_code = {e.code: e for e in entries}
     now, today = clock.now(), clock.today()
     kinds = {**{r["code"]: "new" for r in found.new}, **{r["code"]: "amended" for r in found.amended},
              **{r["code"]: "abolished" for r in found.abolished}}
+    fresh = [Procedure(code=e.code, name=e.name, field=e.field, level=e.level, decision_number=e.decision_number,
+                       decision_date=e.decision_date, effective_date=e.effective_date or today,
+                       status=ProcedureStatus.abolished if e.status == ProcedureStatus.abolished
+                       else ProcedureStatus.in_force) for e in entries if e.code not in stored]
+    session.add_all(fresh)
+    session.flush()  # one batch of inserts: their ids for the rows below
+    changed = {e.code: _differences(e, stored[e.code]) for e in entries if e.code in stored}  # before the update
+    stored |= {p.code: p for p in fresh}
     for entry in entries:
-        procedure = stored.get(entry.code)
+        procedure = stored[entry.code]
         kind = kinds.get(entry.code)
-        if procedure is None:
-            procedure = Procedure(code=entry.code, name=entry.name, field=entry.field, level=entry.level,
-                                  decision_number=entry.decision_number, decision_date=entry.decision_date,
-                                  status=entry.status if entry.status == ProcedureStatus.abolished
-                                  else ProcedureStatus.in_force, effective_date=entry.effective_date or today)
-            session.add(procedure)
-            session.flush()
-        elif kind in ("amended", "abolished"):
+        if kind in ("amended", "abolished"):
             before = {k: getattr(procedure, k) for k in ("name", "field", "level", "status", "decision_number")}
             for k in _COMPARED:
                 setattr(procedure, k, getattr(entry, k) or getattr(procedure, k))
@@ -281,7 +281,7 @@ def apply(session: Session, actor_id: int | None, unit_id: int, entries: list[En
             session.add(ProcedureChange(
                 procedure_id=procedure.id, kind=kind, decision_number=entry.decision_number,
                 decision_date=entry.decision_date, effective_date=procedure.effective_date,
-                changes={k: list(v) for k, v in _differences(by_code[entry.code], procedure).items()} or None,
+                changes={k: list(v) for k, v in changed.get(entry.code, {}).items()} or None,
                 source=source[:255], imported_by_id=actor_id, imported_at=now))
         if procedure.id not in held:
             session.add(ProcedureUnit(procedure_id=procedure.id, unit_id=unit_id))

@@ -97,9 +97,9 @@ def _count_rows(archive: zipfile.ZipFile, name: str, cap: limits.ImportLimits) -
                               limit=limits.grouped(cap.rows * cap.columns))
 
 
-def open_workbook(raw: bytes) -> openpyxl.Workbook:
+def open_workbook(raw: bytes, cap: limits.ImportLimits | None = None) -> openpyxl.Workbook:
     """Open an uploaded .xlsx (read-only, streamed); anything else is refused with a clear message."""
-    check_archive(raw)
+    check_archive(raw, cap)
     try:
         return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files

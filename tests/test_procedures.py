@@ -197,3 +197,13 @@ def test_on_audit_day_the_units_flags_are_listed_and_one_becomes_a_draft_finding
     with pytest.raises(NotFound):  # reissued meanwhile: the flag is gone
         findings.raise_from_flag(session, org["lead"], audited, today, kind="late",
                                  procedure_id=late["procedure_id"], process_id=process)
+
+
+def test_an_amendment_keeps_what_changed_with_its_decision(session, org):
+    imported(session, org["rep"], org["a"], workbook(LIST))
+    imported(session, org["rep"], org["a"], workbook([["1.001022", "Đăng ký kết hôn có yếu tố nước ngoài", "Hộ tịch",
+                                                       "Cấp tỉnh", "Sửa đổi", "01/11/2026"]]), decision_number="9/QĐ")
+    change = session.exec(select(ProcedureChange).where(ProcedureChange.kind == "amended")).one()
+    assert change.decision_number == "9/QĐ" and change.effective_date == date(2026, 11, 1)
+    assert change.changes == {"name": ["Đăng ký kết hôn", "Đăng ký kết hôn có yếu tố nước ngoài"],
+                              "level": ["Cấp xã", "Cấp tỉnh"]}

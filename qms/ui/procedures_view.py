@@ -230,7 +230,7 @@ def _workbook(raw: bytes) -> tuple[list[checklist_excel.Sheet], QMSError | None]
     cached = st.session_state.get(_PARSED)
     if cached is None or cached[0] != digest:
         try:
-            cached = (digest, checklist_excel.read(raw)[0], None)
+            cached = (digest, checklist_excel.read(raw, limits.procedure_lists())[0], None)
         except QMSError as exc:
             cached = (digest, [], exc)
         st.session_state[_PARSED] = cached
@@ -238,7 +238,7 @@ def _workbook(raw: bytes) -> tuple[list[checklist_excel.Sheet], QMSError | None]
 
 
 def import_view(me: dict) -> None:
-    cap = limits.imports()
+    cap = limits.procedure_lists()
     st.caption(t("procedures.import_help"))
     with db.session_scope(session.engine()) as s:
         demo_mode = demo.is_demo(s)

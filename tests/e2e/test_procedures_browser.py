@@ -46,7 +46,7 @@ def test_the_iso_secretary_imports_an_amending_decision_and_the_lag_it_leaves_is
     wait_for_app(page)
     choose(page, "Đơn vị giải quyết các thủ tục này", "P-HOABINH – UBND phường Hòa Bình")
     page.get_by_label("Quyết định công bố").fill("2456/QĐ-UBND")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     wait_for_app(page)
     page.locator("[data-testid='stFileUploaderDropzoneInput'][accept*='.xlsx']").set_input_files(str(decision))
     wait_for_app(page)
