@@ -207,3 +207,25 @@ def test_an_amendment_keeps_what_changed_with_its_decision(session, org):
     assert change.decision_number == "9/QĐ" and change.effective_date == date(2026, 11, 1)
     assert change.changes == {"name": ["Đăng ký kết hôn", "Đăng ký kết hôn có yếu tố nước ngoài"],
                               "level": ["Cấp xã", "Cấp tỉnh"]}
+
+
+def test_the_command_line_lists_the_changes_saves_unless_dry_run_and_names_bad_rows(session, org, db_url, monkeypatch,
+                                                                                    tmp_path, capsys):
+    from qms.__main__ import main
+    monkeypatch.setenv("QMS_DATABASE_URL", db_url)
+    path = tmp_path / "danh-muc.xlsx"
+    path.write_bytes(workbook(LIST, title_rows=2))
+    assert main(["procedures", "import", str(path), "--unit", "SKHCN", "--decision", "15/QĐ-UBND",
+                 "--date", "20/06/2025", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "danh-muc.xlsx:4: Mới 1.001193 Đăng ký khai sinh" in out.splitlines()
+    session.expire_all()
+    assert session.exec(select(Procedure)).all() == []
+    assert main(["procedures", "import", str(path), "--unit", "SKHCN", "--decision", "15/QĐ-UBND",
+                 "--date", "20/06/2025"]) == 0
+    assert "2.000908" in capsys.readouterr().out  # no process covers it yet: the lag is printed
+    session.expire_all()
+    assert {p.decision_number for p in session.exec(select(Procedure)).all()} == {"15/QĐ-UBND"}
+    path.write_bytes(workbook([["1.0x", "Mã sai", "Hộ tịch", "", "", ""]]))
+    assert main(["procedures", "import", str(path), "--unit", "SKHCN"]) == 1
+    assert "danh-muc.xlsx:2: “1.0x” không phải là mã thủ tục" in capsys.readouterr().err
