@@ -125,13 +125,20 @@ def overview(session: Session, actor_id: int | None, year: int, today: date, *, 
     return sorted(rows, key=keys.get(sort, keys["code"]))
 
 
+def qms_state(row: dict) -> str:
+    """How far an agency's QMS went: not_required | none | built | announced."""
+    if not row["must_apply"]:
+        return "not_required"
+    return "announced" if row["announced_on"] else "built" if row["built_on"] else "none"
+
+
 def counts(rows: list[dict]) -> dict[str, int]:
     """The annual report's counts: agencies, those that must apply, have built, announced, audited internally
     (report issued this year), held a management review this year."""
     applying = [r for r in rows if r["must_apply"]]
     return {"agencies": len(rows), "must_apply": len(applying),
-            "built": sum(1 for r in applying if r["built_on"]),
-            "announced": sum(1 for r in applying if r["announced_on"]),
+            "built": sum(1 for r in applying if qms_state(r) in ("built", "announced")),
+            "announced": sum(1 for r in applying if qms_state(r) == "announced"),
             "audited": sum(1 for r in applying if r["audit"] == "report_issued"),
             "reviewed": sum(1 for r in applying if r["review"])}
 

@@ -51,8 +51,8 @@ def screen(me: dict) -> None:
         if len(rows) > SHOWN:
             st.caption(t("overview.first_n", n=SHOWN, total=len(rows)))
         st.dataframe([{t("overview.agency"): f"{r['code']} – {r['name']}",
-                       t("overview.qms_status"): agency_status.status_cell(r, lang()).replace("\n", "; ")
-                       if r["must_apply"] else t("overview.not_required"),
+                       t("overview.qms_status"): t(f"overview.state.{overview.qms_state(r)}",
+                                                   day=date_text(r["announced_on"])),
                        t("overview.audit_col"): t(f"overview.audit.{r['audit']}"),
                        t("overview.review_col"): date_text(r["review"]) if r["review"] else "—",
                        t("overview.nc_col"): f"{r['major']} / {r['minor']}", t("overview.overdue_col"): r["overdue"],

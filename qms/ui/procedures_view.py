@@ -132,7 +132,7 @@ def processes_view(me: dict, manage: bool) -> None:
                    t("field.unit"): r["unit"],
                    t("field.status"): t("processes.withdrawn") if r["withdrawn_on"] else t("processes.current")}
                   for r in rows], hide_index=True, width="stretch", key="qt_table",
-                 column_config=widths({t("processes.code"): 130, t("processes.issue"): 64,
+                 column_config=widths({t("processes.code"): 130, t("processes.issue"): 96,
                                        t("processes.issued_on"): 104, t("processes.covers"): 72,
                                        t("field.status"): 110}, [t("processes.title_col"), t("field.unit")]))
     by_id = {r["id"]: r for r in rows}
