@@ -11,10 +11,11 @@ from qms import changelog, clock, filetypes, findings, permissions, settings
 from qms.errors import NotFound, ValidationError
 # Re-exported: callers and tests know the file kinds by these names.
 from qms.filetypes import ALLOWED, IMAGE_TYPES, sniff  # noqa: F401
-from qms.models import ActionItem, Attachment, CorrectiveAction, Finding, Response
+from qms.models import ActionItem, Attachment, CorrectiveAction, Finding, ProcessDocument, ProcessIssue, Response
 from qms.text import nfc
 
-_OWNERS = {"response_id": Response, "finding_id": Finding, "action_item_id": ActionItem}
+_OWNERS = {"response_id": Response, "finding_id": Finding, "action_item_id": ActionItem,
+           "process_issue_id": ProcessIssue}
 _MAX_NAME = 255
 # Removed from names. Cc: PostgreSQL refuses NUL and line breaks would split a Content-Disposition header.
 # Cf: invisible, and bidi overrides show "report\u202etxt.exe" as "reportexe.txt". Zl/Zp: line breaks too.
@@ -67,7 +68,14 @@ def _finding_of(session: Session, column: str, owner_id: int) -> Finding | None:
 
 def _authorize(session: Session, actor_id: int | None, column: str, owner_id: int, write: bool,
                owner: Response | Finding | ActionItem | None = None) -> None:
-    """Files follow what they belong to: an answer's its audited unit, a finding's or an action's the finding."""
+    """Files follow what they belong to: an answer's its audited unit, a finding's or an action's the finding, a
+    process issue's the process's unit."""
+    if column == "process_issue_id":
+        issue = owner or session.get(ProcessIssue, owner_id)
+        process = session.get(ProcessDocument, issue.process_id)
+        permissions.require(session, actor_id, "procedures:manage" if write else "procedures:read",
+                            unit_id=process.unit_id)
+        return
     if column == "response_id":
         response = owner or session.get(Response, owner_id)
         permissions.require(session, actor_id, "answers:record" if write else "answers:read",
@@ -90,10 +98,12 @@ def _as_dict(row) -> dict:
 
 
 def add(session: Session, actor_id: int | None, name: str, data: bytes, *, response_id: int | None = None,
-        finding_id: int | None = None, action_item_id: int | None = None) -> dict:
-    """Store a file for exactly one answer, finding or action; returns its metadata (no bytes)."""
+        finding_id: int | None = None, action_item_id: int | None = None, process_issue_id: int | None = None,
+        commit: bool = True) -> dict:
+    """Store a file for exactly one answer, finding, action or process issue; returns its metadata (no bytes).
+    `commit=False`: part of the caller's transaction (a process issue and its file are saved together)."""
     column, owner_id, owner = _owner(session, {"response_id": response_id, "finding_id": finding_id,
-                                               "action_item_id": action_item_id})
+                                               "action_item_id": action_item_id, "process_issue_id": process_issue_id})
     _authorize(session, actor_id, column, owner_id, write=True, owner=owner)
     clean = _clean_name(name)
     if not clean:
@@ -110,15 +120,17 @@ def add(session: Session, actor_id: int | None, name: str, data: bytes, *, respo
     session.add(row)
     session.flush()
     changelog.record(session, "attachment", row.id, actor_id, {"name": (None, clean)})
-    session.commit()
+    if commit:
+        session.commit()
     return _as_dict(row)
 
 
 def list_for(session: Session, actor_id: int | None, *, response_id: int | None = None,
-             finding_id: int | None = None, action_item_id: int | None = None) -> list[dict]:
-    """Metadata of the files of one answer, finding or action, oldest first."""
+             finding_id: int | None = None, action_item_id: int | None = None,
+             process_issue_id: int | None = None) -> list[dict]:
+    """Metadata of the files of one answer, finding, action or process issue, oldest first."""
     column, owner_id, owner = _owner(session, {"response_id": response_id, "finding_id": finding_id,
-                                               "action_item_id": action_item_id})
+                                               "action_item_id": action_item_id, "process_issue_id": process_issue_id})
     _authorize(session, actor_id, column, owner_id, write=False, owner=owner)
     rows = session.exec(select(*_META).where(getattr(Attachment, column) == owner_id).order_by(Attachment.id)).all()
     return [_as_dict(r) for r in rows]

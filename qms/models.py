@@ -372,6 +372,7 @@ class Attachment(SQLModel, table=True):
     response_id: Optional[int] = Field(default=None, foreign_key="response.id", index=True)
     finding_id: Optional[int] = Field(default=None, foreign_key="finding.id", index=True)
     action_item_id: Optional[int] = Field(default=None, foreign_key="actionitem.id", index=True)
+    process_issue_id: Optional[int] = Field(default=None, foreign_key="processissue.id", index=True)
     name: str = Field(max_length=255)
     mime: str = Field(max_length=100)
     size: int
@@ -460,7 +461,6 @@ class ProcessIssue(SQLModel, table=True):
     title: str = Field(sa_column=Column(Text, nullable=False))
     note: str = ""
     procedure_ids: Optional[list] = Field(default=None, sa_column=Column(JSON))
-    attachment_id: Optional[int] = Field(default=None, foreign_key="attachment.id")
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: Optional[datetime] = _ts()
 

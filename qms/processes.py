@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from qms import changelog, clock, settings, units
 from qms.errors import NotFound, ValidationError
-from qms.models import (Procedure, ProcedureStatus, ProcedureUnit, ProcessDocument, ProcessIssue, ProcessProcedure,
+from qms.models import (Attachment, Procedure, ProcedureStatus, ProcedureUnit, ProcessDocument, ProcessIssue, ProcessProcedure,
                         Unit, check_values)
 from qms.permissions import require, unit_ids as reached_units
 from qms.text import fold, nfc
@@ -71,8 +71,10 @@ def _clean(session: Session, code: str, title: str, issue_no: str, issued_on: da
 
 
 def create(session: Session, actor_id: int | None, *, unit_id: int, code: str, title: str, issue_no: str,
-           issued_on: date | None, procedure_ids: list[int], note: str = "") -> int:
-    """A new process of a unit, with its first issue; refused when the code is taken."""
+           issued_on: date | None, procedure_ids: list[int], note: str = "",
+           file: tuple[str, bytes] | None = None) -> int:
+    """A new process of a unit, with its first issue (and, optionally, its signed file: name and bytes); refused
+    when the code is taken."""
     require(session, actor_id, "procedures:manage", unit_id=unit_id)
     if session.get(Unit, unit_id) is None:
         raise NotFound("error.unit_missing")
@@ -83,17 +85,22 @@ def create(session: Session, actor_id: int | None, *, unit_id: int, code: str, t
                               issue_no=values["issue_no"], issued_on=issued_on)
     session.add(process)
     session.flush()
-    _issue(session, actor_id, process, values, issued_on, procedure_ids)
+    _issue(session, actor_id, process, values, issued_on, procedure_ids, file)
     changelog.record(session, "process", process.id, actor_id, {"issue_no": (None, values["issue_no"])})
     session.commit()
     return process.id
 
 
 def _issue(session: Session, actor_id: int | None, process: ProcessDocument, values: dict, issued_on: date,
-           procedure_ids: list[int]) -> None:
-    session.add(ProcessIssue(process_id=process.id, issue_no=values["issue_no"], issued_on=issued_on,
-                             title=values["title"], note=values["note"], procedure_ids=sorted(set(procedure_ids)),
-                             created_by_id=actor_id, created_at=clock.now()))
+           procedure_ids: list[int], file: tuple[str, bytes] | None) -> None:
+    issue = ProcessIssue(process_id=process.id, issue_no=values["issue_no"], issued_on=issued_on,
+                         title=values["title"], note=values["note"], procedure_ids=sorted(set(procedure_ids)),
+                         created_by_id=actor_id, created_at=clock.now())
+    session.add(issue)
+    session.flush()
+    if file is not None:
+        from qms import attachments  # attachments reads findings, which reads this module's flags
+        attachments.add(session, actor_id, file[0], file[1], process_issue_id=issue.id, commit=False)
     session.exec(delete(ProcessProcedure).where(ProcessProcedure.process_id == process.id))
     for procedure_id in sorted(set(procedure_ids)):
         session.add(ProcessProcedure(process_id=process.id, procedure_id=procedure_id))
@@ -110,7 +117,8 @@ def _editable(session: Session, actor_id: int | None, process_id: int, expected_
 
 
 def reissue(session: Session, actor_id: int | None, process_id: int, *, expected_version: int, issue_no: str,
-            issued_on: date | None, title: str, procedure_ids: list[int], note: str = "") -> None:
+            issued_on: date | None, title: str, procedure_ids: list[int], note: str = "",
+            file: tuple[str, bytes] | None = None) -> None:
     """A new issue of a process (the earlier issues are kept): its number and day, title and procedures."""
     process = _editable(session, actor_id, process_id, expected_version)
     values = _clean(session, process.code, title, issue_no, issued_on, procedure_ids, note)
@@ -126,7 +134,7 @@ def reissue(session: Session, actor_id: int | None, process_id: int, *, expected
     process.issue_no, process.issued_on, process.title = values["issue_no"], issued_on, values["title"]
     process.version += 1
     session.add(process)
-    _issue(session, actor_id, process, values, issued_on, procedure_ids)
+    _issue(session, actor_id, process, values, issued_on, procedure_ids, file)
     session.commit()
 
 
@@ -151,6 +159,9 @@ def detail(session: Session, actor_id: int | None, process_id: int) -> dict:
     require(session, actor_id, "procedures:read", unit_id=process.unit_id)
     issues = session.exec(select(ProcessIssue).where(ProcessIssue.process_id == process_id)
                           .order_by(ProcessIssue.issued_on.desc(), ProcessIssue.id.desc())).all()
+    files = {issue_id: {"id": file_id, "name": name, "size": size} for issue_id, file_id, name, size in session.exec(
+        select(Attachment.process_issue_id, Attachment.id, Attachment.name, Attachment.size).where(
+            Attachment.process_issue_id.in_([i.id for i in issues] or [0]))).all()}
     covered = session.exec(select(Procedure).join(ProcessProcedure, ProcessProcedure.procedure_id == Procedure.id)
                            .where(ProcessProcedure.process_id == process_id).order_by(Procedure.code)).all()
     return {"id": process.id, "code": process.code, "title": process.title, "unit_id": process.unit_id,
@@ -158,8 +169,9 @@ def detail(session: Session, actor_id: int | None, process_id: int) -> dict:
             "version": process.version,
             "procedures": [{"id": p.id, "code": p.code, "name": p.name, "status": p.status,
                             "effective_date": p.effective_date} for p in covered],
-            "issues": [{"issue_no": i.issue_no, "issued_on": i.issued_on, "title": i.title, "note": i.note,
-                        "procedures": len(i.procedure_ids or [])} for i in issues]}
+            "issues": [{"id": i.id, "issue_no": i.issue_no, "issued_on": i.issued_on, "title": i.title,
+                        "note": i.note, "procedures": len(i.procedure_ids or []), "file": files.get(i.id)}
+                       for i in issues]}
 
 
 def listing(session: Session, actor_id: int | None, *, unit_id: int | None = None, term: str | None = None,

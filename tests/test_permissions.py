@@ -29,7 +29,7 @@ from qms import (actions, attachments, audits, backup, checklists, completion, d
 from qms import clock
 from qms.errors import NotFound, PermissionDenied
 from qms.models import (ActionItem, Audit, AuditStatus, ManagementReview, CorrectiveAction, Finding, FindingStatus, Procedure,
-                        Response, Role, User, UserRole, UserUnit)
+                        ProcessIssue, Response, Role, User, UserRole, UserUnit)
 from qms.permissions import ANY, RULES
 from tests.conftest import BACKENDS, fresh_pg_database
 
@@ -171,10 +171,13 @@ PROBES: dict[str, list[Probe]] = {
         Probe("findings:respond", lambda s, t, me: attachments.add(
             s, me, "a.txt", b"abc", action_item_id=t["action_item"])),
         Probe("findings:review", lambda s, t, me: attachments.add(s, me, "a.txt", b"abc", finding_id=t["nc"])),
+        Probe("procedures:manage", lambda s, t, me: attachments.add(s, me, "qt.pdf", b"%PDF-1.4\n%%EOF\n",
+                                                                     process_issue_id=t["process_issue"])),
     ],
     "attachments.list_for": [
         Probe("answers:read", lambda s, t, me: attachments.list_for(s, me, response_id=t["response"])),
         Probe("findings:read", lambda s, t, me: attachments.list_for(s, me, finding_id=t["nc"])),
+        Probe("procedures:read", lambda s, t, me: attachments.list_for(s, me, process_issue_id=t["process_issue"])),
     ],
     "attachments.content": [Probe("findings:read", lambda s, t, me: attachments.content(s, me, t["file_of_nc"]))],
     # findings and corrective actions
@@ -378,7 +381,8 @@ def _build(s: Session) -> dict:
         bare = s.exec(select(Procedure.id).where(Procedure.code == f"1.00001{len(sides)}")).one()  # no process
         process = processes.create(s, None, unit_id=unit, code=f"QT-{code}", title="Quy trình", issue_no="01",
                                    issued_on=date(2026, 1, 5), procedure_ids=[procedure])
-        sides[side] = {"procedure": procedure, "process": process, "bare_procedure": bare, "unit": unit, "unit_code": code, "audit": audit, "au": au, "item": rows[3]["id"],
+        issue = s.exec(select(ProcessIssue.id).where(ProcessIssue.process_id == process)).one()
+        sides[side] = {"procedure": procedure, "process": process, "bare_procedure": bare, "process_issue": issue, "unit": unit, "unit_code": code, "audit": audit, "au": au, "item": rows[3]["id"],
                        "response": response, "nc": nc, "obs": obs, "action_item": item, "draft": draft.id,
                        "file_of_nc": file_of_nc}
     s.add(UserUnit(user_id=probe, unit_id=sides["own"]["unit"]))  # after planning: impartiality would refuse it

@@ -229,3 +229,20 @@ def test_the_command_line_lists_the_changes_saves_unless_dry_run_and_names_bad_r
     path.write_bytes(workbook([["1.0x", "Mã sai", "Hộ tịch", "", "", ""]]))
     assert main(["procedures", "import", str(path), "--unit", "SKHCN"]) == 1
     assert "danh-muc.xlsx:2: “1.0x” không phải là mã thủ tục" in capsys.readouterr().err
+
+
+def test_each_issue_keeps_its_own_file_and_a_refused_file_saves_no_issue(session, org):
+    from qms import attachments
+    ids, process = _setup(session, org)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    processes.reissue(session, org["auditee"], process, expected_version=1, issue_no="02", issued_on=TODAY,
+                      title="Quy trình hộ tịch", procedure_ids=[ids["1.001193"]], file=("QT-01 lần 2.pdf", pdf))
+    with pytest.raises(ValidationError):  # an executable named .pdf: refused by its content
+        processes.reissue(session, org["auditee"], process, expected_version=2, issue_no="03", issued_on=TODAY,
+                          title="x", procedure_ids=[], file=("QT-01 lần 3.pdf", b"MZ\x90\x00 not a pdf"))
+    session.rollback()
+    detail = processes.detail(session, org["viewer"], process)
+    assert [i["issue_no"] for i in detail["issues"]] == ["02", "01"] and detail["version"] == 2
+    assert detail["issues"][0]["file"]["name"] == "QT-01 lần 2.pdf" and detail["issues"][1]["file"] is None
+    name, mime, data = attachments.content(session, org["viewer"], detail["issues"][0]["file"]["id"])
+    assert (name, mime, data) == ("QT-01 lần 2.pdf", "application/pdf", pdf)

@@ -7,7 +7,7 @@ import hashlib
 
 import streamlit as st
 
-from qms import (checklist_excel, clock, db, demo, demo_procedures, exports, limits, permissions, procedures, processes,
+from qms import (attachments, checklist_excel, clock, db, demo, demo_procedures, exports, limits, permissions, procedures, processes,
                  units)
 from qms.errors import QMSError
 from qms.models import ProcedureStatus
@@ -158,14 +158,26 @@ def _new_process(me: dict) -> None:
         issued_on = cols[2].date_input(t("processes.issued_on"), value=clock.today(), format="DD/MM/YYYY")
         title = st.text_input(t("processes.title_col"))
         chosen = _procedure_choice(options, "processes.covers_which", "qt_new_procs", [])
+        upload = st.file_uploader(t("processes.file"), type=FILE_TYPES, help=t("processes.file_help"))
         if st.form_submit_button(t("processes.create"), type="primary"):
             with db.session_scope(session.engine()) as s:
                 ok, _ = attempt(processes.create, s, me["id"], unit_id=unit_id, code=code, title=title,
-                                issue_no=issue_no, issued_on=issued_on, procedure_ids=chosen)
+                                issue_no=issue_no, issued_on=issued_on, procedure_ids=chosen, file=_file(upload))
             if ok:
                 reset_form("qt_new")
                 flash(t("processes.created", code=md_escape(code.strip())))
                 st.rerun()
+
+
+FILE_TYPES = ["pdf", "docx"]  # a signed process: its scan, or the Word file it was issued from
+
+
+def _file(upload) -> tuple[str, bytes] | None:
+    return None if upload is None else (upload.name, upload.getvalue())
+
+
+def _file_bytes(s, actor_id: int, attachment_id: int) -> bytes:
+    return attachments.content(s, actor_id, attachment_id)[2]
 
 
 def _process(me: dict, process_id: int, manage: bool) -> None:
@@ -188,9 +200,17 @@ def _process(me: dict, process_id: int, manage: bool) -> None:
         st.markdown(f"**{t('processes.issues')}**")
         st.dataframe([{t("processes.issue"): i["issue_no"], t("processes.issued_on"): date_text(i["issued_on"]),
                        t("processes.covers"): i["procedures"], t("processes.title_col"): i["title"],
-                       t("processes.note"): i["note"]} for i in found["issues"]], hide_index=True, width="stretch",
-                     column_config=widths({t("processes.issue"): 64, t("processes.issued_on"): 104,
-                                           t("processes.covers"): 72}, [t("processes.title_col"), t("processes.note")]))
+                       t("processes.note"): i["note"], t("processes.file"): (i["file"] or {}).get("name", "")}
+                      for i in found["issues"]], hide_index=True, width="stretch",
+                     column_config=widths({t("processes.issue"): 96, t("processes.issued_on"): 104,
+                                           t("processes.covers"): 72},
+                                          [t("processes.title_col"), t("processes.note"), t("processes.file")]))
+        for issue in found["issues"]:
+            if issue["file"]:
+                download(t("processes.download", issue=md_escape(issue["issue_no"]),
+                           name=md_escape(issue["file"]["name"])),
+                         later(_file_bytes, me["id"], issue["file"]["id"]), issue["file"]["name"],
+                         icon=":material/download:", key=f"qt_file_{issue['file']['id']}")
         if not may or found["withdrawn_on"]:
             return
         with st.form(form_key(f"qt_issue_{process_id}")):
@@ -206,11 +226,12 @@ def _process(me: dict, process_id: int, manage: bool) -> None:
                                        [p["id"] for p in found["procedures"]
                                         if p["status"] != ProcedureStatus.abolished])
             note = st.text_area(t("processes.note"), placeholder=t("processes.note_hint"))
+            upload = st.file_uploader(t("processes.file"), type=FILE_TYPES, help=t("processes.file_help"))
             if st.form_submit_button(t("processes.reissue_now"), type="primary"):
                 with db.session_scope(session.engine()) as s:
                     ok, _ = attempt(processes.reissue, s, me["id"], process_id, expected_version=found["version"],
                                     issue_no=issue_no, issued_on=issued_on, title=title, procedure_ids=chosen,
-                                    note=note)
+                                    note=note, file=_file(upload))
                 if ok:
                     reset_form(f"qt_issue_{process_id}")
                     flash(t("processes.reissued", code=md_escape(found["code"]), issue=md_escape(issue_no.strip())))
