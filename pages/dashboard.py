@@ -118,12 +118,12 @@ with right:
           data["overdue_owner"], {"owner": t("car.owner"), "count": count}, "overdue_by_owner")
 lag = [{"unit": r["unit"], "kind": t(f"processes.kind.{k}"), "count": r[k]}
        for r in data.get("process_lag", []) for k in processes.KINDS if r[k]]
-lag_tile, lag_chart = st.columns([1, 3])
+lag_tile, lag_link = st.columns(2, vertical_alignment="bottom")
 lag_tile.metric(t("dashboard.process_lag"), sum(r["count"] for r in lag))
-if lag_tile.button(t("dashboard.open_procedures"), icon=":material/open_in_new:", key="to_procedures"):
+if lag_link.button(t("dashboard.open_procedures"), icon=":material/open_in_new:", key="to_procedures"):
     st.session_state.update(proc_view="flags", flag_unit=unit_id)
     st.switch_page("pages/procedures.py")
-with lag_chart:
+if lag:
     panel(t("dashboard.lag_by_unit"), charts.ranked_stacks(lag, "unit", "kind", "count", count,
                                                            t("processes.kind_col"),
                                                            [t(f"processes.kind.{k}") for k in processes.KINDS]),

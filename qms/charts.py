@@ -55,11 +55,12 @@ def ranked_stacks(rows: list[dict], label: str, color: str, value: str, value_ti
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y(f"{label}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
         x=alt.X(f"sum({value}):Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color(f"{color}:N", title=color_title, sort=color_order, legend=alt.Legend(orient="bottom")),
+        color=alt.Color(f"{color}:N", title=color_title, sort=color_order, legend=alt.Legend(orient="bottom", direction="vertical")),
         order=alt.Order("color_rank:Q"),
         tooltip=[label, color, value],
     ).transform_calculate(color_rank=f"indexof({color_order!r}, datum['{color}'])").properties(
-        height=max(HEIGHT // 2, 28 * len({r[label] for r in rows})))
+        # Streamlit fits the legend and the axis inside this height: the bars get what is left.
+        height=max(HEIGHT // 2, 36 * len({r[label] for r in rows})) + 110)
 
 
 def columns(rows: list[dict], label: str, value: str, label_title: str, value_title: str,

@@ -200,11 +200,11 @@ def _process(me: dict, process_id: int, manage: bool) -> None:
         st.markdown(f"**{t('processes.issues')}**")
         st.dataframe([{t("processes.issue"): i["issue_no"], t("processes.issued_on"): date_text(i["issued_on"]),
                        t("processes.covers"): i["procedures"], t("processes.title_col"): i["title"],
-                       t("processes.note"): i["note"], t("processes.file"): (i["file"] or {}).get("name", "")}
+                       t("processes.note"): i["note"], t("processes.file_col"): (i["file"] or {}).get("name", "")}
                       for i in found["issues"]], hide_index=True, width="stretch",
                      column_config=widths({t("processes.issue"): 96, t("processes.issued_on"): 104,
                                            t("processes.covers"): 72},
-                                          [t("processes.title_col"), t("processes.note"), t("processes.file")]))
+                                          [t("processes.title_col"), t("processes.note"), t("processes.file_col")]))
         for issue in found["issues"]:
             if issue["file"]:
                 download(t("processes.download", issue=md_escape(issue["issue_no"]),
