@@ -55,7 +55,8 @@ def ranked_stacks(rows: list[dict], label: str, color: str, value: str, value_ti
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y(f"{label}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240, labelOverlap=False)),
         x=alt.X(f"sum({value}):Q", title=value_title, axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color(f"{color}:N", title=color_title, sort=color_order, legend=alt.Legend(orient="bottom", direction="vertical")),
+        color=alt.Color(f"{color}:N", title=color_title, sort=color_order,
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400)),
         order=alt.Order("color_rank:Q"),
         tooltip=[label, color, value],
     ).transform_calculate(color_rank=f"indexof({color_order!r}, datum['{color}'])").properties(
