@@ -46,10 +46,10 @@ def build(report: dict, lang: str, head: dict) -> bytes:
                status_cell(r, lang), tr(f"overview.audit.{r['audit']}"),
                formats.day(r["review"], lang) if r["review"] else "—", f"{r['major']} / {r['minor']}",
                str(r["overdue"]), "—" if r["share"] is None else f"{r['share']}%"] for r in report["rows"]],
-             [52, 40, 22, 20, 16, 14, 14])
+             [50, 38, 22, 24, 16, 14, 14])
     doc.body()
     doc.ln(2)
     doc.paragraph(tr("overview.report_note"))
     recipients(doc, [tr("overview.recipient_1"), tr("overview.recipient_2")], lang)
-    doc.signatures([("", ""), (tr("overview.signer"), "")])
+    doc.signatures([(tr("overview.prepared_by"), ""), (tr("overview.signer"), "")])
     return doc.bytes()

@@ -237,7 +237,10 @@ class Document(FPDF):
         return FontFace(family=self.face, emphasis="BOLD", fill_color=(235, 235, 235))
 
     def signatures(self, roles: list[tuple[str, str]]) -> None:
-        """Signature blocks side by side: (role, name)."""
+        """Signature blocks side by side: (role, name); together on the next page when this one is too full (each
+        block is placed at a fixed height below the roles: a break between them would scatter them over pages)."""
+        if self.will_page_break(8 + 25 + 2 * self.leading):
+            self.add_page()
         self.ln(8)
         width = (self.w - self.l_margin - self.r_margin) / max(len(roles), 1)
         y = self.get_y()

@@ -58,12 +58,12 @@ def screen(me: dict) -> None:
                        t("overview.nc_col"): f"{r['major']} / {r['minor']}", t("overview.overdue_col"): r["overdue"],
                        t("overview.share_short"): None if r["share"] is None else r["share"]}
                       for r in rows[:SHOWN]], hide_index=True, width="stretch", key="ov_table",
-                     column_config=widths({t("overview.audit_col"): 130, t("overview.review_col"): 104,
-                                           t("overview.nc_col"): 72, t("overview.overdue_col"): 72,
-                                           t("overview.share_short"): 88},
-                                          [t("overview.agency"), t("overview.qms_status")])
+                     column_config=widths({t("overview.qms_status"): 190, t("overview.audit_col"): 110,
+                                           t("overview.review_col"): 96, t("overview.nc_col"): 64,
+                                           t("overview.overdue_col"): 64, t("overview.share_short"): 80},
+                                          [t("overview.agency")])
                      | {t("overview.share_short"): st.column_config.ProgressColumn(
-                         t("overview.share_short"), min_value=0, max_value=100, format="%d%%", width=88)})
+                         t("overview.share_short"), min_value=0, max_value=100, format="%d%%", width=80)})
         st.caption(t("overview.help"))
     left, right = st.columns(2)
     download(t("overview.excel"), later(exports.overview_file, me["id"], year, lang(), **filters),
