@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.offline import _timed  # noqa: E402 (the statement counter, after the path is set)
+
 FIELDS = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng", "Bảo trợ xã hội", "Hộ kinh doanh", "Thi đua, khen thưởng",
           "Tín ngưỡng, tôn giáo", "Giáo dục", "Y tế", "Văn hóa", "Nội vụ", "Tư pháp", "Giao thông", "Môi trường",
           "Nông nghiệp", "Tài chính", "Đầu tư", "Lao động", "Khoa học và công nghệ"]
@@ -39,25 +41,10 @@ def _workbook(rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-def _counted(engine, fn):
-    from sqlalchemy import event
-    count = [0]
-
-    def _count(*_args):
-        count[0] += 1
-    event.listen(engine, "before_cursor_execute", _count)
-    started = time.perf_counter()
-    try:
-        value = fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
-    return value, time.perf_counter() - started, count[0]
-
-
 def _step(engine, name: str, fn, count=None):
     from sqlmodel import Session
     with Session(engine, expire_on_commit=False) as s:
-        value, seconds, statements = _counted(engine, lambda: fn(s))
+        value, seconds, statements = _timed(name, engine, lambda: fn(s))
     shown = f"  {count(value)} rows" if count else ""
     print(f"{name:<52} {seconds:7.2f} s  {statements:6d} statements{shown}", flush=True)
     return value

@@ -76,11 +76,12 @@ def procedures_file(session, actor_id: int, lang: str, **filters) -> bytes:
     return spreadsheets.to_bytes(wb)
 
 
-def flags_file(session, actor_id: int, lang: str, *, unit_ids=None, kind: str | None = None) -> bytes:
+def flags_file(session, actor_id: int, lang: str, *, unit_ids=None, kind: str | None = None,
+               term: str | None = None) -> bytes:
     """The lag flags as listed on screen (built when its download is clicked)."""
     from qms import clock, processes
-    found = [f for f in processes.flags(session, actor_id, clock.today(), unit_ids=unit_ids)
-             if kind is None or f.kind == kind]
+    found = processes.narrow(processes.flags(session, actor_id, clock.today(), unit_ids=unit_ids), kind=kind,
+                             term=term)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = t("processes.flags_sheet", lang)[:31]

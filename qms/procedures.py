@@ -291,20 +291,29 @@ def apply(session: Session, actor_id: int | None, unit_id: int, entries: list[En
             "unchanged": found.unchanged}
 
 
+def readable(session: Session, actor_id: int | None, query, unit_column, search_column, *, unit_id: int | None,
+             term: str | None):
+    """`query` narrowed to the units the actor reads, to a unit and those below it, and to rows whose folded text
+    holds every word of `term` (the rule of both registers, procedures and processes)."""
+    require(session, actor_id, "procedures:read", unit_id=unit_id)
+    if unit_id is not None:
+        query = query.where(unit_column.in_(units.descendant_ids(session, unit_id)))
+    reached = reached_units(session, actor_id, "procedures:read")
+    if reached is not None:
+        query = query.where(unit_column.in_(reached))
+    for word in fold(term).split():
+        query = query.where(search_column.contains(word))
+    return query
+
+
 def register(session: Session, actor_id: int | None, *, unit_id: int | None = None, term: str | None = None,
              status: str | None = None, field_name: str | None = None, limit: int = 500) -> dict:
     """The procedures of a unit (and the units below it), or of every unit the actor reads: one row a procedure
     and unit, with the processes of that unit covering it."""
-    require(session, actor_id, "procedures:read", unit_id=unit_id)
-    query = select(Procedure, Unit.id, Unit.code, Unit.name).join(ProcedureUnit, ProcedureUnit.procedure_id == Procedure.id) \
-        .join(Unit, Unit.id == ProcedureUnit.unit_id)
-    if unit_id is not None:
-        query = query.where(ProcedureUnit.unit_id.in_(units.descendant_ids(session, unit_id)))
-    reached = reached_units(session, actor_id, "procedures:read")
-    if reached is not None:
-        query = query.where(ProcedureUnit.unit_id.in_(reached))
-    for word in fold(term).split():
-        query = query.where(Procedure.search_text.contains(word))
+    query = readable(session, actor_id, select(Procedure, Unit.id, Unit.code, Unit.name)
+                     .join(ProcedureUnit, ProcedureUnit.procedure_id == Procedure.id)
+                     .join(Unit, Unit.id == ProcedureUnit.unit_id), ProcedureUnit.unit_id, Procedure.search_text,
+                     unit_id=unit_id, term=term)
     if status:
         query = query.where(Procedure.status == status)
     if field_name:

@@ -12,12 +12,12 @@ from datetime import date
 from sqlalchemy import delete, event
 from sqlmodel import Session, select
 
-from qms import changelog, clock, settings, units
+from qms import changelog, clock, procedures, settings
 from qms.errors import NotFound, ValidationError
 from qms.models import (Attachment, Procedure, ProcedureStatus, ProcedureUnit, ProcessDocument, ProcessIssue, ProcessProcedure,
                         Unit, check_values)
 from qms.permissions import require, unit_ids as reached_units
-from qms.text import fold, nfc
+from qms.text import fold, matches, nfc
 
 KINDS = ("no_process", "late", "obsolete")  # the flags, in the order screens list them
 
@@ -177,15 +177,9 @@ def detail(session: Session, actor_id: int | None, process_id: int) -> dict:
 def listing(session: Session, actor_id: int | None, *, unit_id: int | None = None, term: str | None = None,
             limit: int = 500) -> dict:
     """The processes of a unit (and below), or of every unit the actor reads, with how many procedures each covers."""
-    require(session, actor_id, "procedures:read", unit_id=unit_id)
-    query = select(ProcessDocument, Unit.code, Unit.name).join(Unit, Unit.id == ProcessDocument.unit_id)
-    if unit_id is not None:
-        query = query.where(ProcessDocument.unit_id.in_(units.descendant_ids(session, unit_id)))
-    reached = reached_units(session, actor_id, "procedures:read")
-    if reached is not None:
-        query = query.where(ProcessDocument.unit_id.in_(reached))
-    for word in fold(term).split():
-        query = query.where(ProcessDocument.search_text.contains(word))
+    query = procedures.readable(session, actor_id, select(ProcessDocument, Unit.code, Unit.name)
+                     .join(Unit, Unit.id == ProcessDocument.unit_id), ProcessDocument.unit_id,
+                     ProcessDocument.search_text, unit_id=unit_id, term=term)
     rows = session.exec(query.order_by(Unit.code, ProcessDocument.code).limit(limit + 1)).all()
     ids = [p.id for p, _c, _n in rows[:limit]]
     counts: dict[int, int] = {}
@@ -273,6 +267,12 @@ def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[
                 out.append(Flag("late", process.unit_id, names.get(process.unit_id, ""), procedure.id,
                                 f"{procedure.code} – {procedure.name}", process.id, label, changed, late))
     return sorted(out, key=lambda f: (KINDS.index(f.kind), -f.days_late, f.unit, f.procedure, f.process))
+
+
+def narrow(found: list[Flag], *, kind: str | None = None, term: str | None = None) -> list[Flag]:
+    """The flags of one kind (None: every kind) whose unit, procedure or process holds every word of `term`,
+    accents ignored."""
+    return [f for f in found if (kind is None or f.kind == kind) and matches(term, f.unit, f.procedure, f.process)]
 
 
 def counts_by_unit(found: list[Flag]) -> list[dict]:

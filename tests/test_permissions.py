@@ -225,6 +225,8 @@ PROBES: dict[str, list[Probe]] = {
     "procedures.apply": [Probe("procedures:manage", lambda s, t, me: procedures.apply(
         s, me, t["unit"], _entries("1.000009")))],
     "procedures.register": [Probe("procedures:read", lambda s, t, me: procedures.register(s, me, unit_id=t["unit"]))],
+    "procedures.readable": [Probe("procedures:read", lambda s, t, me: procedures.readable(
+        s, me, select(Procedure), Procedure.id, Procedure.search_text, unit_id=t["unit"], term=None))],
     "procedures.history": [Probe("procedures:read", lambda s, t, me: procedures.history(s, me, t["procedure"]),
                                  False)],
     "procedures.options": [Probe("procedures:read", lambda s, t, me: procedures.options(s, me, t["unit"]))],

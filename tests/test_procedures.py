@@ -246,3 +246,11 @@ def test_each_issue_keeps_its_own_file_and_a_refused_file_saves_no_issue(session
     assert detail["issues"][0]["file"]["name"] == "QT-01 lần 2.pdf" and detail["issues"][1]["file"] is None
     name, mime, data = attachments.content(session, org["viewer"], detail["issues"][0]["file"]["id"])
     assert (name, mime, data) == ("QT-01 lần 2.pdf", "application/pdf", pdf)
+
+
+def test_flags_narrow_by_kind_and_by_words_without_accents(session, org):
+    _setup(session, org)
+    found = processes.flags(session, org["rep"], TODAY)
+    assert [f.procedure for f in processes.narrow(found, term="chung thuc")] == [
+        "2.000908 – Chứng thực bản sao từ bản chính"]
+    assert processes.narrow(found, kind="late") == [] and processes.narrow(found, term="khong co") == []

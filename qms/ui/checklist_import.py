@@ -12,7 +12,7 @@ from qms import checklist_excel, checklists, db, limits, logs
 from qms.errors import QMSError
 from qms.ui import session
 from qms.ui.column_map import map_columns, sample, sheet_and_header
-from qms.ui.i18n import error_text, t
+from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form
 from qms.ui.tables import widths
@@ -81,14 +81,7 @@ def _workbook(upload) -> tuple[list[checklist_excel.Sheet], dict, QMSError | Non
 
 def excel_import(me: dict, upload) -> None:
     sheets, info, refusal = _workbook(upload)
-    if refusal is not None:
-        st.error(error_text(refusal), icon=":material/error:")
-        return
-    sheets = [s for s in sheets if s.rows or s.problem]
-    if not sheets:
-        st.error(t("checklist.err.no_rows"))
-        return
-    chosen = sheet_and_header(sheets, "xl")
+    chosen = sheet_and_header(sheets, "xl", refusal=refusal)
     if chosen is None:
         return
     sheet, header_row = chosen

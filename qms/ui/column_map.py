@@ -7,16 +7,25 @@ import pandas as pd
 import streamlit as st
 
 from qms.checklist_excel import Sheet
-from qms.ui.i18n import t
+from qms.errors import QMSError
+from qms.ui.i18n import error_text, t
 from qms.ui.markdown import md_escape
 from qms.ui.tables import widths
 
 SAMPLE = 10  # rows shown under the mapping
 
 
-def sheet_and_header(sheets: list[Sheet], key: str, find_header=None) -> tuple[Sheet, int] | None:
-    """The chosen sheet and its header row (1 = first, or where `find_header(rows)` finds it); None when the sheet
-    was refused (the reason is shown)."""
+def sheet_and_header(sheets: list[Sheet], key: str, find_header=None,
+                     refusal: QMSError | None = None) -> tuple[Sheet, int] | None:
+    """The chosen sheet and its header row (1 = first, or where `find_header(rows)` finds it); None when the
+    workbook (`refusal`) or the sheet was refused, or holds nothing (the reason is shown)."""
+    if refusal is not None:
+        st.error(error_text(refusal), icon=":material/error:")
+        return None
+    sheets = [s for s in sheets if s.rows or s.problem]
+    if not sheets:
+        st.error(t("checklist.err.no_rows"))
+        return None
     names = [s.name for s in sheets]
     left, right = st.columns(2)
     name = left.selectbox(t("checklists.sheet"), names, key=f"{key}_sheet", placeholder=t("common.choose"))

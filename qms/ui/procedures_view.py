@@ -14,7 +14,7 @@ from qms.models import ProcedureStatus
 from qms.ui import session
 from qms.ui.checklist_import import problem_table
 from qms.ui.column_map import map_columns, sample, sheet_and_header
-from qms.ui.i18n import error_text, lang, t
+from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import unit_picker
 from qms.ui.tables import widths
@@ -47,6 +47,7 @@ def flag_table(found: list[dict], key: str) -> None:
 
 
 def flags_view(me: dict) -> None:
+    term = st.text_input(t("common.search"), placeholder=t("processes.flags_search_hint"), key="flag_search")
     left, right = st.columns(2)
     unit_id = unit_picker(t("findings.unit_tree"), "flag_unit", none_label=t("common.all"), where=left)
     kind = right.selectbox(t("processes.kind_col"), [None, *processes.KINDS], key="flag_kind",
@@ -57,14 +58,14 @@ def flags_view(me: dict) -> None:
         days = processes.allowance(s)
     if not ok:
         return
-    found = [f.as_dict() for f in found if kind is None or f.kind == kind]
+    found = [f.as_dict() for f in processes.narrow(found, kind=kind, term=term)]
     st.caption(t("processes.flags_help", days=days))
     counts = st.columns(len(processes.KINDS))
     for column, name in zip(counts, processes.KINDS):
         column.metric(t(f"processes.kind.{name}"), sum(1 for f in found if f["kind"] == name))
     flag_table(found, "flags_table")
     if found:
-        download(t("procedures.excel"), later(exports.flags_file, me["id"], lang(), unit_ids=scope, kind=kind),
+        download(t("procedures.excel"), later(exports.flags_file, me["id"], lang(), unit_ids=scope, kind=kind, term=term),
                  "tthc-canh-bao.xlsx", mime=XLSX, icon=":material/table_view:", key="flags_xlsx")
 
 
@@ -278,14 +279,7 @@ def import_view(me: dict) -> None:
         st.error(t("error.file_too_large", mb=int(cap.file_mb)), icon=":material/error:")
         return
     sheets, refusal = _workbook(upload.getvalue())
-    if refusal is not None:
-        st.error(error_text(refusal), icon=":material/error:")
-        return
-    sheets = [s for s in sheets if s.rows or s.problem]
-    if not sheets:
-        st.error(t("checklist.err.no_rows"))
-        return
-    chosen = sheet_and_header(sheets, "pi", procedures.find_header_row)
+    chosen = sheet_and_header(sheets, "pi", procedures.find_header_row, refusal)
     if chosen is None:
         return
     sheet, header_row = chosen
