@@ -90,8 +90,8 @@ MARKDOWN_TEXT = {"markdown", "write", "caption", "info", "warning", "error", "su
 MARKDOWN_KEYWORDS = {"label", "body", "caption", "text", "help"}
 MARKDOWN_OPTIONS = {"radio", "pills", "segmented_control"}  # their options too (selectbox options are plain text)
 # Helpers whose result is safe in Markdown whatever they are given.
-# _problem_text: a checklist problem in words, its parameters escaped (qms/ui/checklist_import.py).
-SAFE_CALLS = {"md_escape", "label", "labeler", "date_text", "datetime_text", "error_text", "_problem_text", "len",
+# problem_text: a workbook's problem in words, its parameters escaped (qms/ui/column_map.py).
+SAFE_CALLS = {"md_escape", "label", "labeler", "date_text", "datetime_text", "error_text", "problem_text", "len",
               "int", "sum"}
 # Stored numbers a screen shows inside a message.
 NUMBER_KEYS = {"total", "answered", "year", "planned", "active", "audited", "reopen_count", "size", "count"}

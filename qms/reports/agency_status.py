@@ -38,14 +38,15 @@ def build(report: dict, lang: str, head: dict) -> bytes:
     doc.grid([tr("overview.count_col"), tr("overview.number_col"), tr("overview.share_col")],
              [[tr(f"overview.count.{key}"), str(counts[key]),
                "" if key in ("agencies", "must_apply") or not counts["must_apply"]
-               else f"{round(100 * counts[key] / counts['must_apply'])}%"] for key in counts], [110, 30, 30])
+               else formats.percent(round(100 * counts[key] / counts["must_apply"]), lang)] for key in counts],
+             [110, 30, 30])
     doc.section(tr("overview.report_agencies"))
     doc.grid([tr("overview.agency"), tr("overview.qms_status"), tr("overview.audit_col"), tr("overview.review_col"),
               tr("overview.nc_col"), tr("overview.overdue_col"), tr("overview.share_short")],
              [[f"{r['code']} – {r['name']}" + ("" if r["must_apply"] else f"\n({tr('overview.not_required')})"),
                status_cell(r, lang), tr(f"overview.audit.{r['audit']}"),
                formats.day(r["review"], lang) if r["review"] else "—", f"{r['major']} / {r['minor']}",
-               str(r["overdue"]), "—" if r["share"] is None else f"{r['share']}%"] for r in report["rows"]],
+               str(r["overdue"]), formats.percent(r["share"], lang)] for r in report["rows"]],
              [50, 38, 22, 24, 16, 14, 14])
     doc.body()
     doc.ln(2)

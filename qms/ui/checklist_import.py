@@ -11,7 +11,7 @@ import streamlit as st
 from qms import checklist_excel, checklists, db, limits, logs
 from qms.errors import QMSError
 from qms.ui import session
-from qms.ui.column_map import map_columns, sample, sheet_and_header
+from qms.ui.column_map import map_columns, problem_text, sample, sheet_and_header
 from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form
@@ -35,11 +35,6 @@ _CHOICES = ("checklist.err.map_clause", "checklist.err.map_text", "checklist.err
 def _log(source: str, status: str, rows: int | None = None, reason: str | None = None) -> None:
     logs.event("import", source=source, kind="checklist", rows=rows, status=status, reason=reason,
                user=(st.session_state.get("user") or {}).get("id"))
-
-
-def _problem_text(problem) -> str:
-    text = t(problem.key, **{k: md_escape(str(v)) for k, v in problem.params.items()})
-    return text[:1].upper() + text[1:]
 
 
 def _report(result: checklists.LoadResult, questions: int | None = None) -> None:
@@ -113,7 +108,7 @@ def excel_import(me: dict, upload) -> None:
     result = checklist_excel.build(body, mapping, meta, header_row)
     choices = [p for p in result.problems if p.key in _CHOICES]
     if choices:  # nothing is wrong with the file: a column or a name is still to be chosen above
-        st.warning(t("checklists.choose_first", what="; ".join(_problem_text(p).lower() for p in choices)),
+        st.warning(t("checklists.choose_first", what="; ".join(problem_text(p).lower() for p in choices)),
                    icon=":material/touch_app:")
         return
     if result.problems:

@@ -15,6 +15,12 @@ from qms.ui.tables import widths
 SAMPLE = 10  # rows shown under the mapping
 
 
+def problem_text(problem) -> str:
+    """A workbook's problem in words, its parameters (names, cells from the file) escaped for Markdown."""
+    text = t(problem.key, **{k: md_escape(str(v)) for k, v in problem.params.items()})
+    return text[:1].upper() + text[1:]
+
+
 def sheet_and_header(sheets: list[Sheet], key: str, find_header=None,
                      refusal: QMSError | None = None) -> tuple[Sheet, int] | None:
     """The chosen sheet and its header row (1 = first, or where `find_header(rows)` finds it); None when the
@@ -31,8 +37,7 @@ def sheet_and_header(sheets: list[Sheet], key: str, find_header=None,
     name = left.selectbox(t("checklists.sheet"), names, key=f"{key}_sheet", placeholder=t("common.choose"))
     sheet = sheets[names.index(name)]
     if sheet.problem is not None:
-        text = t(sheet.problem.key, **{k: md_escape(str(v)) for k, v in sheet.problem.params.items()})
-        st.error(text[:1].upper() + text[1:], icon=":material/error:")
+        st.error(problem_text(sheet.problem), icon=":material/error:")
         return None
     first = find_header(sheet.rows) if find_header else 1
     header_row = right.number_input(t("checklists.header_row"), 1, max(1, len(sheet.rows)), first,

@@ -86,7 +86,7 @@ def _preview(au: int, audit_id: int, raw: bytes) -> None:
     counts[3].metric(t("offline.refused_label"), len(found.refused))
     st.caption(t("offline.unchanged", n=md_escape(found.unchanged)))
     if found.emptied:
-        st.caption(t("offline.emptied", n=found.emptied))
+        st.caption(t("offline.emptied", n=int(found.emptied)))
     if found.refused:
         st.error(t("offline.err.refused_rows", n=len(found.refused)), icon=":material/error:")
         st.dataframe([{t("offline.row"): r["row"], t("offline.reason"): offline.refusal_text(r, lang())}

@@ -320,7 +320,7 @@ def import_view(me: dict) -> None:
     if not found.changes:
         st.info(t("procedures.nothing"), icon=":material/check:")
         return
-    if st.button(t("procedures.confirm", n=found.changes), type="primary", icon=":material/save:", key="pi_confirm"):
+    if st.button(t("procedures.confirm", n=int(found.changes)), type="primary", icon=":material/save:", key="pi_confirm"):
         with db.session_scope(session.engine()) as s:
             ok, done = attempt(procedures.apply, s, me["id"], unit_id, entries, source=upload.name)
         if ok:
