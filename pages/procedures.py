@@ -14,7 +14,9 @@ st.title(t("procedures.title"))
 manage = may_manage(me)
 views = ["flags", "procedures", "processes"] + (["import"] if manage else [])
 # One part drawn at a time (not tabs, which draw every part on every run): the screen stays fast on a tablet.
-view = st.segmented_control(t("procedures.view_label"), views, default="flags", key="proc_view",
+if st.session_state.get("proc_view") not in views:  # set, not defaulted: My work and the dashboard set it too
+    st.session_state["proc_view"] = "flags"
+view = st.segmented_control(t("procedures.view_label"), views, key="proc_view",
                             format_func=labeler("procedures.view"), label_visibility="collapsed") or "flags"
 if view == "flags":
     flags_view(me)
