@@ -253,11 +253,17 @@ def cmd_procedures_import(args) -> int:
     with db.session_scope() as session:
         unit_id = units.id_for_code(session, args.unit)
         found = procedures.preview(session, None, unit_id, entries)
+        for row in found.outdated:
+            print(f"{path.name}:{row['row']}: " + t("procedures.outdated_row", LANG, code=row["code"]), file=sys.stderr)
         for kind in ("new", "amended", "abolished"):
             for row in getattr(found, kind):
                 print(f"{path.name}:{row['row']}: {t(f'procedures.kind.{kind}', LANG)} {row['code']} {row['name']}")
         print(t("procedures.summary", LANG, new=len(found.new), amended=len(found.amended),
                 abolished=len(found.abolished), unchanged=found.unchanged))
+        for problem in found.problems:
+            print(f"{path.name}:{problem.line}: {t(problem.key, LANG, **problem.params)}", file=sys.stderr)
+        if found.problems:
+            return 1
         if args.dry_run:
             return 0
         procedures.apply(session, None, unit_id, entries, source=path.name)

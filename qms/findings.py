@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, event, func, or_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from qms import changelog, checklists, clock, permissions, processes, responses, scope, units
+from qms import changelog, checklists, clock, formats, permissions, processes, responses, scope, units
 from qms.errors import NotFound, ValidationError
 from qms.i18n import t
 from qms.models import (ActionItem, Audit, AuditProgramme, AuditUnit, ChecklistItem, CorrectiveAction, Finding,
@@ -322,15 +322,15 @@ def raise_from_flag(session: Session, actor_id: int, audit_unit_id: int, today: 
                  and f["procedure_id"] == procedure_id and f["process_id"] == process_id), None)
     if flag is None:
         raise NotFound("processes.err.flag_gone")
-    statement = t(f"processes.finding.{kind}", lang, unit=flag["unit"], procedure=flag["procedure"],
-                  process=flag["process"], days=flag["days_late"], since=flag["since"].strftime("%d/%m/%Y")
-                  if flag["since"] else "")
+    key = f"{kind}:{process_id or ''}:{procedure_id or ''}"
     existing = session.exec(select(Finding.id).where(Finding.audit_unit_id == audit_unit_id,
-                                                     Finding.statement == statement)).first()
-    if existing is not None:
+                                                     Finding.flag_key == key)).first()
+    if existing is not None:  # raised before, on another day or in the other language: the same draft
         return existing
+    statement = t(f"processes.finding.{kind}", lang, unit=flag["unit"], procedure=flag["procedure"],
+                  process=flag["process"], days=flag["days_late"], since=formats.day(flag["since"], lang))
     clause = CLAUSE_OF_FLAG[kind]
-    finding = Finding(audit_unit_id=audit_unit_id, clause=clause, grade=Grade.minor, statement=statement,
+    finding = Finding(audit_unit_id=audit_unit_id, clause=clause, grade=Grade.minor, statement=statement, flag_key=key,
                       evidence=t("processes.finding_evidence", lang), requirement_ref=f"TCVN ISO 9001:2015, {clause}",
                       status=FindingStatus.draft, created_by_id=actor_id, created_at=clock.now())
     session.add(finding)

@@ -290,6 +290,8 @@ class Finding(SQLModel, table=True):
     clause: str = Field(max_length=20, index=True)
     item_id: Optional[int] = Field(default=None, foreign_key="checklistitem.id")
     response_id: Optional[int] = Field(default=None, foreign_key="response.id", index=True)
+    # A draft raised from a procedure/process lag flag: "kind:process:procedure", so the same flag gives one draft.
+    flag_key: Optional[str] = Field(default=None, max_length=60)
     grade: str = Field(max_length=20, index=True)
     statement: str
     evidence: str = ""

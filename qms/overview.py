@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from qms import changelog, clock, processes
@@ -170,13 +172,20 @@ def record_status(session: Session, actor_id: int | None, unit_id: int, *, expec
     row = session.get(AgencyQms, unit_id)
     if (row.version if row else 0) != expected_version:
         raise ValidationError("overview.err.changed")
+    before = {k: getattr(row, k) if row else None for k in values}
+    # Written only if nobody did since the screen showed `expected_version` (two saves at once: one wins).
     if row is None:
-        row = AgencyQms(unit_id=unit_id, version=0)
-    before = {k: getattr(row, k) for k in values}
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.version += 1
-    session.add(row)
+        insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(AgencyQms)
+        won = session.connection().execute(insert.values(unit_id=unit_id, version=1, **values)
+                                           .on_conflict_do_nothing(index_elements=["unit_id"])
+                                           .returning(AgencyQms.unit_id)).first() is not None
+    else:
+        won = session.connection().execute(update(AgencyQms).where(
+            AgencyQms.unit_id == unit_id, AgencyQms.version == expected_version)
+            .values(**values, version=expected_version + 1)).rowcount == 1
+    if not won:
+        session.rollback()
+        raise ValidationError("overview.err.changed")
     changelog.record(session, "agency", unit_id, actor_id, {k: (before[k], v) for k, v in values.items()})
     session.commit()
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import event, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from qms import changelog, checklist_excel, clock, limits, units
@@ -30,7 +31,7 @@ GUESSES = {
              "procedure name"],
     "field": ["field", "linh vuc", "ten linh vuc", "sector"],
     "level": ["level", "cap", "cap thuc hien", "cap giai quyet", "cap co quan giai quyet", "tthc cap"],
-    "status": ["status", "tinh trang", "trang thai", "hinh thuc cong bo", "loai cong bo", "ghi chu"],
+    "status": ["status", "tinh trang", "trang thai", "hinh thuc cong bo", "loai cong bo"],
     "decision_number": ["decision_number", "decision", "quyet dinh", "so quyet dinh", "quyet dinh cong bo",
                         "qd cong bo", "so qd"],
     "decision_date": ["decision_date", "ngay quyet dinh", "ngay ban hanh", "ngay cong bo", "decision date"],
@@ -45,6 +46,7 @@ _STATUS_WORDS = ((ProcedureStatus.abolished, ("bai bo", "huy bo", "abolish", "re
 # A national code: a digit, a dot, six digits (1.004227); the database's full form adds parts (….000.00.00.H12).
 _CODE = re.compile(r"^\d{1,2}\.\d{6}(\.[0-9A-Za-z]+)*$")
 _NUMBER = re.compile(r"^\d{1,2}\.\d{1,5}$")  # a code kept as a number cell lost its trailing zeros: 1.00422
+_HEADINGS = ("linh vuc", "phan ", "muc ", "nhom ")  # a group's heading in the name column, not a procedure
 _COMPARED = ("name", "field", "level")  # a change in one of these is an amendment even when no status says so
 
 
@@ -70,6 +72,7 @@ class Preview:
     amended: list[dict] = field(default_factory=list)
     abolished: list[dict] = field(default_factory=list)
     unchanged: int = 0
+    outdated: list[dict] = field(default_factory=list)  # rows older than the change recorded: they change nothing
     problems: list[Problem] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
 
@@ -93,6 +96,8 @@ def parse_date(text: str) -> date | None:
     text = (text or "").strip()
     if not text:
         return None
+    if re.fullmatch(r"\d{5}(\.0+)?", text) and 20_000 <= float(text) <= 80_000:  # a date cell kept as a number
+        return date(1899, 12, 30) + timedelta(days=int(float(text)))
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return datetime.strptime(text[:10] if pattern == "%Y-%m-%d" else text, pattern).date()
@@ -102,11 +107,11 @@ def parse_date(text: str) -> date | None:
 
 
 def status_of(text: str) -> str:
+    """What a status cell says, by the word it begins with: "Sửa đổi, bổ sung; bãi bỏ thành phần hồ sơ" amends,
+    "TTHC mới ban hành thay thế TTHC bị bãi bỏ" announces; an empty cell is in force."""
     folded = fold(text)
-    for status, words in _STATUS_WORDS:
-        if any(word and word in folded for word in words):
-            return status
-    return ProcedureStatus.in_force
+    found = [(folded.find(word), status) for status, words in _STATUS_WORDS for word in words if word and word in folded]
+    return min(found)[1] if found else ProcedureStatus.in_force
 
 
 def read_entries(rows: list[list[str]], mapping: dict[str, int], header_row: int = 1, *,
@@ -132,10 +137,10 @@ def read_entries(rows: list[list[str]], mapping: dict[str, int], header_row: int
         if not any(values):
             continue
         code, name = cell(values, "code"), cell(values, "name")
-        if not code and not name:
-            continue  # a field's heading row ("Lĩnh vực Hộ tịch") in a list grouped by field
         if _NUMBER.match(code):
             code = code.ljust(code.index(".") + 7, "0")
+        if not _CODE.match(code) and (not name or fold(name).startswith(_HEADINGS)) or not code and not name:
+            continue  # a field's heading row ("I. Lĩnh vực Hộ tịch", merged across) in a list grouped by field
         if not _CODE.match(code):
             problems.append(Problem(line, "procedures.err.code", {"value": code[:40]}))
             continue
@@ -191,6 +196,8 @@ def read_workbook(raw: bytes, sheet: str | None = None, mapping: dict[str, int] 
     if len(chosen.rows) < header_row:
         return [], [Problem(1, "checklist.err.no_rows")]
     header, body = chosen.rows[header_row - 1], chosen.rows[header_row:]
+    if not any(any(row) for row in body):  # a header and nothing under it: no columns can be guessed either
+        return [], [Problem(header_row + 1, "checklist.err.no_rows")]
     columns = checklist_excel.guess_mapping(header, body, GUESSES) | (mapping or {})
     if mapping:
         columns = {role: i for role, i in columns.items() if role in mapping or i not in mapping.values()}
@@ -212,22 +219,35 @@ def _differences(entry: Entry, stored: Procedure) -> dict[str, tuple[str, str]]:
 
 def preview(session: Session, actor_id: int | None, unit_id: int, entries: list[Entry],
             problems: list[Problem] | None = None) -> Preview:
-    """What the entries would change in the unit's register: new to the unit, amended, abolished, as they were."""
+    """What the entries would change in the unit's register: new to the unit, amended, abolished, as they were.
+
+    A procedure is one record for every unit that handles it, so changing it (amending, abolishing) reaches their
+    registers too: a unit head may change only procedures no unit outside theirs holds (a problem otherwise). A row
+    older than the change already recorded (an old list imported after a newer decision) is outdated: it changes
+    nothing; an abolished procedure comes back only from a row dated after its abolition."""
     require(session, actor_id, "procedures:manage", unit_id=unit_id)
     if session.get(Unit, unit_id) is None:
         raise NotFound("error.unit_missing")
     out = Preview(unit_id, problems=list(problems or []), entries=entries)
     stored = _stored(session, [e.code for e in entries])
     held = set(session.exec(select(ProcedureUnit.procedure_id).where(ProcedureUnit.unit_id == unit_id)).all())
+    today = clock.today()
+    changing: list[tuple[Entry, Procedure]] = []
     for entry in entries:
         known = stored.get(entry.code)
         shown = {"row": entry.row, "code": entry.code, "name": entry.name, "field": entry.field,
                  "decision": entry.decision_number, "effective_date": entry.effective_date}
+        day = entry.effective_date or today
+        older = known is not None and known.effective_date is not None and day < known.effective_date
         if entry.status == ProcedureStatus.abolished:
             if known is not None and known.status == ProcedureStatus.abolished:
                 out.unchanged += 1
+            elif older:
+                out.outdated.append(shown)
             else:
                 out.abolished.append(shown)
+                if known is not None:
+                    changing.append((entry, known))
             continue
         if known is None or (known.id not in held and known.status != ProcedureStatus.abolished
                              and not _differences(entry, known)):
@@ -237,18 +257,35 @@ def preview(session: Session, actor_id: int | None, unit_id: int, entries: list[
         renewed = known.status == ProcedureStatus.abolished  # announced again after its abolition
         announced_again = entry.status == ProcedureStatus.amended and entry.decision_number \
             and entry.decision_number != known.decision_number
-        if differences or renewed or announced_again:
+        if renewed and (entry.effective_date is None or entry.effective_date <= known.effective_date):
+            out.outdated.append(shown)  # an undated or older row does not undo an abolition
+        elif (differences or renewed or announced_again) and older:
+            out.outdated.append(shown)
+        elif differences or renewed or announced_again:
             out.amended.append(shown | {"changes": differences, "before": known.name})
+            changing.append((entry, known))
         elif known.id not in held:
             out.new.append(shown | {"known": True})
         else:
             out.unchanged += 1
+    reach = reached_units(session, actor_id, "procedures:manage")
+    if reach is not None and changing:
+        holders: dict[int, set[int]] = {}
+        for procedure_id, holder in session.exec(select(ProcedureUnit.procedure_id, ProcedureUnit.unit_id).where(
+                ProcedureUnit.procedure_id.in_([p.id for _e, p in changing]))).all():
+            holders.setdefault(procedure_id, set()).add(holder)
+        for entry, known in changing:
+            if holders.get(known.id, set()) - reach:
+                out.problems.append(Problem(entry.row, "procedures.err.shared", {"code": entry.code}))
     return out
 
 
 def apply(session: Session, actor_id: int | None, unit_id: int, entries: list[Entry], *, source: str = "") -> dict:
-    """Save what the preview shows, in one transaction: the procedures, the unit's register and each change."""
+    """Save what the preview shows, in one transaction: the procedures, the unit's register and each change;
+    refused whole while the preview has problems."""
     found = preview(session, actor_id, unit_id, entries)
+    if found.problems:
+        raise ValidationError("procedures.err.refused_rows", n=len(found.problems))
     stored = _stored(session, [e.code for e in entries])
     held = set(session.exec(select(ProcedureUnit.procedure_id).where(ProcedureUnit.unit_id == unit_id)).all())
     now, today = clock.now(), clock.today()
@@ -259,7 +296,11 @@ def apply(session: Session, actor_id: int | None, unit_id: int, entries: list[En
                        status=ProcedureStatus.abolished if e.status == ProcedureStatus.abolished
                        else ProcedureStatus.in_force) for e in entries if e.code not in stored]
     session.add_all(fresh)
-    session.flush()  # one batch of inserts: their ids for the rows below
+    try:
+        session.flush()  # one batch of inserts: their ids for the rows below
+    except IntegrityError as exc:  # the same new code imported by someone else at this moment
+        session.rollback()
+        raise ValidationError("procedures.err.moved") from exc
     changed = {e.code: _differences(e, stored[e.code]) for e in entries if e.code in stored}  # before the update
     stored |= {p.code: p for p in fresh}
     for entry in entries:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, event
+from sqlalchemy import delete, event, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from qms import changelog, clock, procedures, settings
+from qms import changelog, clock, procedures, settings, units
 from qms.errors import NotFound, ValidationError
-from qms.models import (Attachment, Procedure, ProcedureStatus, ProcedureUnit, ProcessDocument, ProcessIssue, ProcessProcedure,
+from qms.models import (Attachment, Procedure, ProcedureChange, ProcedureStatus, ProcedureUnit, ProcessDocument, ProcessIssue, ProcessProcedure,
                         Unit, check_values)
 from qms.permissions import require, unit_ids as reached_units
 from qms.text import fold, matches, nfc
@@ -50,7 +51,9 @@ class Flag:
 
 
 def _clean(session: Session, code: str, title: str, issue_no: str, issued_on: date | None,
-           procedure_ids: list[int], note: str) -> dict:
+           procedure_ids: list[int], note: str, unit_id: int, current: set[int] = frozenset()) -> dict:
+    """The values of an issue, checked; its procedures are among those the unit and the units below it handle (or
+    those the process already covers)."""
     values = {"code": nfc(code), "title": nfc(title), "issue_no": nfc(issue_no), "note": nfc(note)}
     if not values["code"]:
         raise ValidationError("error.code_required")
@@ -67,6 +70,10 @@ def _clean(session: Session, code: str, title: str, issue_no: str, issued_on: da
     known = set(session.exec(select(Procedure.id).where(Procedure.id.in_(procedure_ids or [0]))).all())
     if set(procedure_ids) - known:
         raise NotFound("processes.err.procedure_missing")
+    handled = set(session.exec(select(ProcedureUnit.procedure_id).where(
+        ProcedureUnit.unit_id.in_(units.descendant_ids(session, unit_id)))).all())
+    if set(procedure_ids) - handled - set(current):
+        raise ValidationError("processes.err.not_handled")
     return values
 
 
@@ -78,13 +85,17 @@ def create(session: Session, actor_id: int | None, *, unit_id: int, code: str, t
     require(session, actor_id, "procedures:manage", unit_id=unit_id)
     if session.get(Unit, unit_id) is None:
         raise NotFound("error.unit_missing")
-    values = _clean(session, code, title, issue_no, issued_on, procedure_ids, note)
+    values = _clean(session, code, title, issue_no, issued_on, procedure_ids, note, unit_id)
     if session.exec(select(ProcessDocument.id).where(ProcessDocument.code == values["code"])).first() is not None:
         raise ValidationError("processes.err.code_taken", code=values["code"])
     process = ProcessDocument(code=values["code"], title=values["title"], unit_id=unit_id,
                               issue_no=values["issue_no"], issued_on=issued_on)
     session.add(process)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same code created by someone else at this moment
+        session.rollback()
+        raise ValidationError("processes.err.code_taken", code=values["code"]) from exc
     _issue(session, actor_id, process, values, issued_on, procedure_ids, file)
     changelog.record(session, "process", process.id, actor_id, {"issue_no": (None, values["issue_no"])})
     session.commit()
@@ -116,12 +127,26 @@ def _editable(session: Session, actor_id: int | None, process_id: int, expected_
     return process
 
 
+def _claim(session: Session, process: ProcessDocument, expected_version: int, **values) -> None:
+    """Write the process's new values only if nobody did since the screen showed `expected_version`: two saves at
+    the same moment cannot both win (the check above reads; this one writes)."""
+    done = session.connection().execute(
+        update(ProcessDocument).where(ProcessDocument.id == process.id, ProcessDocument.version == expected_version)
+        .values(**values, version=expected_version + 1))
+    if done.rowcount != 1:
+        session.rollback()
+        raise ValidationError("processes.err.changed")
+    session.refresh(process)
+
+
 def reissue(session: Session, actor_id: int | None, process_id: int, *, expected_version: int, issue_no: str,
             issued_on: date | None, title: str, procedure_ids: list[int], note: str = "",
             file: tuple[str, bytes] | None = None) -> None:
     """A new issue of a process (the earlier issues are kept): its number and day, title and procedures."""
     process = _editable(session, actor_id, process_id, expected_version)
-    values = _clean(session, process.code, title, issue_no, issued_on, procedure_ids, note)
+    covered = set(session.exec(select(ProcessProcedure.procedure_id).where(
+        ProcessProcedure.process_id == process_id)).all())
+    values = _clean(session, process.code, title, issue_no, issued_on, procedure_ids, note, process.unit_id, covered)
     if process.withdrawn_on is not None:
         raise ValidationError("processes.err.withdrawn")
     if values["issue_no"] == process.issue_no:
@@ -131,9 +156,8 @@ def reissue(session: Session, actor_id: int | None, process_id: int, *, expected
     changelog.record(session, "process", process.id, actor_id, {
         "issue_no": (process.issue_no, values["issue_no"]), "issued_on": (process.issued_on, issued_on),
         "title": (process.title, values["title"])})
-    process.issue_no, process.issued_on, process.title = values["issue_no"], issued_on, values["title"]
-    process.version += 1
-    session.add(process)
+    _claim(session, process, expected_version, issue_no=values["issue_no"], issued_on=issued_on,
+           title=values["title"], search_text=fold(f"{process.code} {values['title']}"))
     _issue(session, actor_id, process, values, issued_on, procedure_ids, file)
     session.commit()
 
@@ -144,9 +168,7 @@ def withdraw(session: Session, actor_id: int | None, process_id: int, *, expecte
     process = _editable(session, actor_id, process_id, expected_version)
     if process.withdrawn_on is not None:
         return
-    process.withdrawn_on = on or clock.today()
-    process.version += 1
-    session.add(process)
+    _claim(session, process, expected_version, withdrawn_on=on or clock.today())
     changelog.record(session, "process", process.id, actor_id, {"withdrawn_on": (None, process.withdrawn_on)})
     session.commit()
 
@@ -228,6 +250,15 @@ def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[
     named = {u for u, _p in uncovered} | {p.unit_id for p in process_rows.values()}
     names = {uid: f"{code} – {name}" for uid, code, name in session.exec(
         select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(named or {0}))).all()}
+    # Each procedure's announced changes in force by today, oldest first: a process is late from the first change
+    # after its issue (a later amendment must not restart the count), a procedure is in force from its first.
+    changes: dict[int, list[tuple[date, str]]] = {}
+    for procedure_id, day, kind in session.exec(
+            select(ProcedureChange.procedure_id, ProcedureChange.effective_date, ProcedureChange.kind).where(
+                ProcedureChange.procedure_id.in_({p.id for _u, p in held_rows} | {
+                    p.id for covered in covers.values() for p in covered} or {0}),
+                ProcedureChange.effective_date <= today).order_by(ProcedureChange.effective_date)).all():
+        changes.setdefault(procedure_id, []).append((day, kind))
     out: list[Flag] = []
 
     def above(unit_id: int):
@@ -240,7 +271,9 @@ def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[
     for unit_id, procedure in uncovered:
         owners = covered_in.get(procedure.id, set())
         if not any(u in owners for u in above(unit_id)):
-            since = procedure.effective_date
+            since = changes[procedure.id][0][0] if procedure.id in changes else procedure.effective_date
+            if since is not None and since > today:
+                continue  # announced, not yet in force
             out.append(Flag("no_process", unit_id, names.get(unit_id, ""), procedure.id,
                             f"{procedure.code} – {procedure.name}", None, "", since,
                             (today - since).days if since else 0))
@@ -256,11 +289,15 @@ def flags(session: Session, actor_id: int | None, today: date, *, unit_ids: set[
                                 p.effective_date for p in covered) else None, 0))
             continue
         for procedure in covered:
-            changed = procedure.effective_date
-            if changed is None or process.issued_on is None or changed <= process.issued_on:
-                continue
-            if procedure.status == ProcedureStatus.abolished:
+            if procedure.status == ProcedureStatus.abolished or process.issued_on is None:
                 continue  # one abolished procedure among others: the next issue drops it, no lag to count
+            after = [day for day, kind in changes.get(procedure.id, []) if kind != "new" and day > process.issued_on]
+            if not after and procedure.id not in changes and procedure.effective_date and \
+                    process.issued_on < procedure.effective_date <= today:
+                after = [procedure.effective_date]  # a procedure with no recorded change: its own day
+            if not after:
+                continue
+            changed = after[0]
             days = allowance(session) if days is None else days
             late = (today - changed).days - days
             if late > 0:

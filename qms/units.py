@@ -7,7 +7,8 @@ from sqlmodel import Session, select
 
 from qms import changelog, clock
 from qms.errors import NotFound, ValidationError
-from qms.models import AuditUnit, Unit, UnitType, UserUnit
+from qms.models import (AgencyQms, AgencyReview, AuditUnit, ProcedureUnit, ProcessDocument, Unit, UnitType,
+                        UserUnit)
 from qms.permissions import require
 from qms.text import fold, matches, nfc
 
@@ -160,11 +161,15 @@ def update_unit(session: Session, actor_id: int | None, unit_id: int, code: str,
 
 
 def has_records(session: Session, unit_id: int) -> bool:
-    """Whether anything refers to the unit: sub-units, members, audits."""
+    """Whether anything refers to the unit: sub-units, members, audits, procedures, processes, reported QMS status."""
     checks = union_all(
         select(literal(1)).where(Unit.parent_id == unit_id),
         select(literal(1)).where(UserUnit.unit_id == unit_id),
         select(literal(1)).where(AuditUnit.unit_id == unit_id),
+        select(literal(1)).where(ProcedureUnit.unit_id == unit_id),
+        select(literal(1)).where(ProcessDocument.unit_id == unit_id),
+        select(literal(1)).where(AgencyQms.unit_id == unit_id),
+        select(literal(1)).where(AgencyReview.unit_id == unit_id),
     )
     return session.exec(select(func.count()).select_from(checks.subquery())).one() > 0
 

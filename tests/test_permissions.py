@@ -77,7 +77,7 @@ def _workbook(s: Session, t: dict) -> bytes:
 
 
 def _entries(code: str) -> list:
-    return procedures.read_entries([[code, "Thủ tục thử"]], {"code": 0, "name": 1})[0]
+    return procedures.read_entries([[code, "Thủ tục thử"]], {"code": 0, "name": 1}, decision_date=date(2026, 1, 2))[0]
 
 
 def _denied(preview: offline.Preview) -> offline.Preview:

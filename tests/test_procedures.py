@@ -254,3 +254,130 @@ def test_flags_narrow_by_kind_and_by_words_without_accents(session, org):
     assert [f.procedure for f in processes.narrow(found, term="chung thuc")] == [
         "2.000908 – Chứng thực bản sao từ bản chính"]
     assert processes.narrow(found, kind="late") == [] and processes.narrow(found, term="khong co") == []
+
+
+def test_a_unit_head_cannot_change_a_procedure_that_another_units_register_holds(session, org):
+    imported(session, org["rep"], org["b"], workbook(LIST))  # SNV handles the three procedures
+    changing = workbook([["1.001193", "Đăng ký khai sinh (tên mới)", "Hộ tịch", "Cấp xã", "Sửa đổi", "01/11/2026"],
+                         ["2.000908", "Chứng thực bản sao từ bản chính", "Chứng thực", "Cấp xã", "Bãi bỏ",
+                          "01/11/2026"],
+                         ["1.004227", "Đăng ký khai tử", "Hộ tịch", "Cấp xã", "", "01/11/2026"]])
+    entries, _ = procedures.read_workbook(changing)
+    seen = procedures.preview(session, org["auditee"], org["a"], entries)  # the head of SKHCN, not of SNV
+    assert [(p.line, p.key) for p in seen.problems] == [(2, "procedures.err.shared"), (3, "procedures.err.shared")]
+    with pytest.raises(ValidationError):
+        procedures.apply(session, org["auditee"], org["a"], entries)
+    session.expire_all()
+    stored = {p.code: p for p in session.exec(select(Procedure)).all()}
+    assert stored["1.001193"].name == "Đăng ký khai sinh" and stored["2.000908"].status == "in_force"
+    # Adding procedures to their own register, and the unchanged ones, is theirs to do.
+    assert procedures.apply(session, org["auditee"], org["a"], procedures.read_workbook(workbook(LIST))[0])["new"] == 3
+    # The ISO secretary changes what every unit holds.
+    assert procedures.apply(session, org["rep"], org["a"], entries)["amended"] == 1
+
+
+def test_a_later_amendment_does_not_hide_how_late_a_process_already_is(session, org):
+    imported(session, org["rep"], org["a"], workbook(LIST))
+    pid = session.exec(select(Procedure.id).where(Procedure.code == "1.001193")).one()
+    process = processes.create(session, org["rep"], unit_id=org["a"], code="QT-A", title="Hộ tịch", issue_no="01",
+                               issued_on=date(2025, 8, 1), procedure_ids=[pid])
+    for day, name in ((date(2026, 2, 1), "Đăng ký khai sinh (lần 1)"), (date(2026, 10, 1), "Đăng ký khai sinh (lần 2)")):
+        imported(session, org["rep"], org["a"], workbook([["1.001193", name, "Hộ tịch", "Cấp xã", "Sửa đổi",
+                                                           day.strftime("%d/%m/%Y")]]))
+    late = [f for f in processes.flags(session, org["rep"], TODAY) if f.kind == "late"]
+    assert [(f.process_id, f.since, f.days_late) for f in late] == [
+        (process, date(2026, 2, 1), (TODAY - date(2026, 2, 1)).days - 30)]
+
+
+def test_an_older_list_imported_after_a_newer_decision_changes_nothing(session, org):
+    imported(session, org["rep"], org["a"], workbook(LIST))
+    imported(session, org["rep"], org["a"], workbook([
+        ["1.001193", "Đăng ký khai sinh (9/QĐ)", "Hộ tịch", "Cấp xã", "Sửa đổi", "01/11/2026"],
+        ["2.000908", "Chứng thực bản sao từ bản chính", "Chứng thực", "Cấp xã", "Bãi bỏ", "01/11/2026"]]),
+        decision_number="9/QĐ")
+    entries, _ = procedures.read_workbook(workbook(LIST))  # the first list (effective 01/07/2025), again
+    seen = procedures.preview(session, org["rep"], org["b"], entries)
+    assert {r["code"] for r in seen.outdated} == {"1.001193", "2.000908"} and not seen.amended
+    procedures.apply(session, org["rep"], org["b"], entries)
+    session.expire_all()
+    stored = {p.code: p for p in session.exec(select(Procedure)).all()}
+    assert (stored["1.001193"].name, stored["1.001193"].effective_date) == ("Đăng ký khai sinh (9/QĐ)",
+                                                                           date(2026, 11, 1))
+    assert stored["2.000908"].status == "abolished"
+    # An undated row does not bring an abolished procedure back; a row dated after the abolition does.
+    undated, _ = procedures.read_workbook(workbook([["2.000908", "Chứng thực bản sao", "Chứng thực", "", "", ""]]))
+    assert procedures.preview(session, org["rep"], org["a"], undated).outdated
+    later, _ = procedures.read_workbook(workbook([["2.000908", "Chứng thực bản sao", "Chứng thực", "", "Ban hành mới",
+                                                   "02/12/2026"]]))
+    assert [r["code"] for r in procedures.preview(session, org["rep"], org["a"], later).amended] == ["2.000908"]
+
+
+def test_a_status_is_read_by_the_words_it_begins_with_and_notes_are_not_a_status():
+    assert procedures.status_of("Sửa đổi, bổ sung; bãi bỏ thành phần hồ sơ") == "amended"
+    assert procedures.status_of("TTHC mới ban hành thay thế TTHC bị bãi bỏ") == "in_force"
+    assert procedures.status_of("Bãi bỏ") == "abolished" and procedures.status_of("") == "in_force"
+    entries, _ = procedures.read_workbook(workbook([["1.001193", "Đăng ký khai sinh", "Hộ tịch", "Cấp xã",
+                                                     "Bãi bỏ giấy tờ phô tô", "01/07/2025"]],
+                                                   header=("STT", "Mã TTHC", "Tên TTHC", "Lĩnh vực", "Cấp thực hiện",
+                                                           "Ghi chú", "Ngày hiệu lực")))
+    assert entries[0].status == "in_force"  # a "Ghi chú" column is a note, not the status
+
+
+def test_odd_workbooks_group_headings_date_numbers_and_a_header_alone(session, org):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["STT", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Ngày hiệu lực"])
+    ws.append(["I", "Lĩnh vực Hộ tịch", None, None, None])  # a group heading merged across the code column
+    ws.merge_cells("B2:D2")
+    ws.append([1, "1.001193", "Đăng ký khai sinh", "Hộ tịch", 46096])  # a date kept as a number: 15/03/2026
+    ws.append([2, 1.00102, "Đăng ký kết hôn", "Hộ tịch", None])  # a code kept as a number: 1.001020
+    out = io.BytesIO()
+    wb.save(out)
+    entries, problems = procedures.read_workbook(out.getvalue())
+    assert problems == []
+    assert [(e.code, e.effective_date) for e in entries] == [("1.001193", date(2026, 3, 15)), ("1.001020", None)]
+    _, problems = procedures.read_workbook(workbook([]))
+    assert [p.key for p in problems] == ["checklist.err.no_rows"]
+
+
+def test_two_saves_of_one_process_at_once_and_a_procedure_of_another_unit(session, org, engine, monkeypatch):
+    from sqlmodel import Session
+
+    from qms import changelog
+    ids, process = _setup(session, org)
+    real, done = changelog.record, []
+
+    def meanwhile(s, *args, **kwargs):  # another screen saves issue 02 just before this one writes
+        if not done:
+            done.append(1)
+            with Session(engine, expire_on_commit=False) as other:
+                processes.reissue(other, org["auditee"], process, expected_version=1, issue_no="02",
+                                  issued_on=date(2026, 11, 1), title="Hộ tịch (02)", procedure_ids=[ids["1.001193"]])
+        return real(s, *args, **kwargs)
+    monkeypatch.setattr(changelog, "record", meanwhile)
+    with Session(engine, expire_on_commit=False) as mine, pytest.raises(ValidationError) as err:
+        processes.reissue(mine, org["rep"], process, expected_version=1, issue_no="03", issued_on=date(2026, 10, 1),
+                          title="Hộ tịch (03)", procedure_ids=[ids["1.001193"]])
+    assert err.value.key == "processes.err.changed"
+    monkeypatch.setattr(changelog, "record", real)
+    session.expire_all()
+    detail = processes.detail(session, org["rep"], process)
+    assert (detail["issue_no"], detail["version"], [i["issue_no"] for i in detail["issues"]]) == ("02", 2, ["02", "01"])
+    imported(session, org["rep"], org["b"], workbook([["1.004227", "Đăng ký khai tử", "Hộ tịch", "", "", ""]]))
+    other_units = session.exec(select(Procedure.id).where(Procedure.code == "1.004227")).one()
+    with pytest.raises(ValidationError) as err:  # SNV's procedure in a process of SKHCN
+        processes.reissue(session, org["auditee"], process, expected_version=2, issue_no="03", issued_on=TODAY,
+                          title="x", procedure_ids=[ids["1.001193"], other_units])
+    assert err.value.key == "processes.err.not_handled"
+
+
+def test_a_unit_holding_procedures_or_a_reported_status_is_not_deleted(session, org):
+    from qms import overview, units
+    ward = units.create_unit(session, org["admin"], "P-MOI", "UBND phường Mới", "ward", org["root"])
+    imported(session, org["rep"], ward, workbook(LIST[:1]))
+    other = units.create_unit(session, org["admin"], "X-MOI", "UBND xã Mới", "commune", org["root"])
+    overview.record_review(session, org["rep"], other, held_on=date(2026, 10, 1))
+    for unit in (ward, other):
+        with pytest.raises(ValidationError) as err:  # was an IntegrityError from the database
+            units.delete_unit(session, org["admin"], unit)
+        assert err.value.key == "error.unit_has_records"

@@ -303,6 +303,10 @@ def import_view(me: dict) -> None:
         ok, found = attempt(procedures.preview, s, me["id"], unit_id, entries)
     if not ok:
         return
+    if found.problems:
+        st.error(t("procedures.err.refused_rows", n=len(found.problems)), icon=":material/error:")
+        problem_table(upload.name, found.problems)
+        return
     counts = st.columns(4)
     for column, kind in zip(counts, ("new", "amended", "abolished")):
         column.metric(t(f"procedures.kind.{kind}"), len(getattr(found, kind)))
@@ -317,6 +321,9 @@ def import_view(me: dict) -> None:
                          width="stretch", column_config=widths(
                              {t("checklists.line"): 64, t("procedures.code"): 96, t("procedures.effective"): 104},
                              [t("procedures.name"), t("procedures.before")]))
+    if found.outdated:
+        st.warning(t("procedures.outdated", n=len(found.outdated),
+                     rows=", ".join(str(int(r["row"])) for r in found.outdated[:20])), icon=":material/history:")
     if not found.changes:
         st.info(t("procedures.nothing"), icon=":material/check:")
         return
