@@ -22,11 +22,9 @@ from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, delete, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import clock, config, logs, passwords
+from qms import clock, config, db, logs, passwords
 from qms import settings as org_settings
 from qms.errors import AuthError
 from qms.models import AuthToken, SigninCounter, User
@@ -96,10 +94,6 @@ def _forgiven(row, now) -> int:
     return max(0, count - int(max(0.0, (now - last_at).total_seconds()) // FORGIVE_SECONDS))
 
 
-def _upsert(session: Session):
-    return (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(SigninCounter)
-
-
 def _bump(session: Session, key: str, free: int, cap: int, now) -> int:
     """Count one more failure under `key`, safely when several servers count at once; the new count."""
     for _ in range(10):
@@ -108,7 +102,7 @@ def _bump(session: Session, key: str, free: int, cap: int, now) -> int:
         count = min(_forgiven(row, now) + 1, free + math.ceil(math.log2(cap)))
         if row is None:
             done = session.connection().execute(
-                _upsert(session).values(key=key, count=count, last_at=now)
+                db.insert(session, SigninCounter).values(key=key, count=count, last_at=now)
                 .on_conflict_do_nothing(index_elements=["key"]).returning(SigninCounter.key)).first() is not None
         else:
             done = session.connection().execute(
@@ -143,7 +137,7 @@ class _Attempt:
 
     def succeeded(self, session: Session, now) -> None:
         session.exec(delete(SigninCounter).where(SigninCounter.key == self.user))
-        session.connection().execute(_upsert(session).values(key=self.known, count=1, last_at=now)
+        session.connection().execute(db.insert(session, SigninCounter).values(key=self.known, count=1, last_at=now)
                                      .on_conflict_do_update(index_elements=["key"], set_={"last_at": now}))
         # Old rows go here, on the path every working day takes; failures are long forgiven after a day.
         session.exec(delete(SigninCounter).where(or_(

@@ -64,6 +64,14 @@ def _no_nul_in_lookups(_conn, _cursor, statement, parameters, _context, _execute
     return statement, parameters
 
 
+def insert(session: Session, model):
+    """An INSERT for `model` in the session's dialect: both SQLite's and PostgreSQL's take `on_conflict_do_nothing`
+    and `on_conflict_do_update`, which the core INSERT has not."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(model)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session that rolls back on error; callers commit explicitly."""

@@ -15,11 +15,9 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import auth, changelog, checklists, clock, findings, limits, permissions, responses, spreadsheets, standards
+from qms import auth, changelog, checklists, clock, db, findings, limits, permissions, responses, spreadsheets, standards
 from qms.errors import NotFound, PermissionDenied, QMSError, ValidationError
 from qms.i18n import message, t
 from qms.models import Audit, AuditStatus, AuditUnit, Response, Result, Unit, check_values
@@ -323,7 +321,7 @@ def apply(session: Session, actor_id: int | None, raw: bytes, choices: dict[int,
         if not values["result"]:
             continue  # a row emptied in the workbook: an answer is never deleted by an import
         if entry["version"] == 0:
-            insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(Response)
+            insert = db.insert(session, Response)
             won = session.connection().execute(
                 insert.values(audit_unit_id=entry["audit_unit_id"], item_id=entry["item_id"],
                               answered_by_id=actor_id, answered_at=now, version=1, **values)

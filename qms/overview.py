@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import changelog, clock, processes
+from qms import changelog, clock, db, processes
 from qms.errors import NotFound, ValidationError
 from qms.models import (AgencyQms, AgencyReview, Audit, AuditProgramme, AuditStatus, AuditUnit, Finding,
                         FindingStatus, Procedure, ProcedureStatus, ProcedureUnit, Unit, check_values)
@@ -175,7 +173,7 @@ def record_status(session: Session, actor_id: int | None, unit_id: int, *, expec
     before = {k: getattr(row, k) if row else None for k in values}
     # Written only if nobody did since the screen showed `expected_version` (two saves at once: one wins).
     if row is None:
-        insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(AgencyQms)
+        insert = db.insert(session, AgencyQms)
         won = session.connection().execute(insert.values(unit_id=unit_id, version=1, **values)
                                            .on_conflict_do_nothing(index_elements=["unit_id"])
                                            .returning(AgencyQms.unit_id)).first() is not None

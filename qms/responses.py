@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from qms import attachments, changelog, checklists, clock, permissions, standards, tailoring
+from qms import attachments, changelog, checklists, clock, db, permissions, standards, tailoring
 from qms.errors import NotFound, QMSError, ValidationError
 from qms.models import (Audit, AuditStatus, AuditUnit, AuditUnitAuditor, Checklist, Response, Result, Unit, User,
                         check_values)
@@ -120,7 +118,7 @@ def save(session: Session, actor_id: int, audit_unit_id: int, item_id: int, valu
         now = clock.now()
         if row is None:
             # Two auditors may save a question's first answer at once: the second insert does nothing and loses.
-            insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(Response)
+            insert = db.insert(session, Response)
             won = session.connection().execute(
                 insert.values(audit_unit_id=audit_unit_id, item_id=item_id, answered_by_id=actor_id, answered_at=now,
                               version=1, **clean)

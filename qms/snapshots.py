@@ -9,11 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from qms import clock
+from qms import clock, db
 from qms.models import Snapshot
 
 MAX_AGE = timedelta(seconds=60)  # a figure on screen is at most this old, plus the time one count takes
@@ -31,7 +29,7 @@ def read(session: Session, snapshot_key: str) -> tuple[Any, datetime] | None:
 def store(session: Session, snapshot_key: str, value: Any) -> datetime:
     """Save a freshly counted value (the last writer wins: two servers counting at once count the same)."""
     now = clock.now()
-    insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(Snapshot)
+    insert = db.insert(session, Snapshot)
     session.connection().execute(insert.values(key=snapshot_key, value=value, computed_at=now).on_conflict_do_update(
         index_elements=["key"], set_={"value": value, "computed_at": now}))
     session.commit()
