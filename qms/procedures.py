@@ -67,14 +67,12 @@ class Entry:
 @dataclass
 class Preview:
     """What confirming an import would do to one unit's register; saves nothing."""
-    unit_id: int
     new: list[dict] = field(default_factory=list)
     amended: list[dict] = field(default_factory=list)
     abolished: list[dict] = field(default_factory=list)
     unchanged: int = 0
     outdated: list[dict] = field(default_factory=list)  # rows older than the change recorded: they change nothing
     problems: list[Problem] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
@@ -217,8 +215,7 @@ def _differences(entry: Entry, stored: Procedure) -> dict[str, tuple[str, str]]:
             if getattr(entry, k) and getattr(entry, k) != getattr(stored, k)}
 
 
-def preview(session: Session, actor_id: int | None, unit_id: int, entries: list[Entry],
-            problems: list[Problem] | None = None) -> Preview:
+def preview(session: Session, actor_id: int | None, unit_id: int, entries: list[Entry]) -> Preview:
     """What the entries would change in the unit's register: new to the unit, amended, abolished, as they were.
 
     A procedure is one record for every unit that handles it, so changing it (amending, abolishing) reaches their
@@ -228,7 +225,7 @@ def preview(session: Session, actor_id: int | None, unit_id: int, entries: list[
     require(session, actor_id, "procedures:manage", unit_id=unit_id)
     if session.get(Unit, unit_id) is None:
         raise NotFound("error.unit_missing")
-    out = Preview(unit_id, problems=list(problems or []), entries=entries)
+    out = Preview()
     stored = _stored(session, [e.code for e in entries])
     held = set(session.exec(select(ProcedureUnit.procedure_id).where(ProcedureUnit.unit_id == unit_id)).all())
     today = clock.today()
@@ -350,7 +347,7 @@ def readable(session: Session, actor_id: int | None, query, unit_column, search_
 def register(session: Session, actor_id: int | None, *, unit_id: int | None = None, term: str | None = None,
              status: str | None = None, field_name: str | None = None, limit: int = 500) -> dict:
     """The procedures of a unit (and the units below it), or of every unit the actor reads: one row a procedure
-    and unit, with the processes of that unit covering it."""
+    and unit that handles it, the first `limit` of them, and how many there are."""
     query = readable(session, actor_id, select(Procedure, Unit.id, Unit.code, Unit.name)
                      .join(ProcedureUnit, ProcedureUnit.procedure_id == Procedure.id)
                      .join(Unit, Unit.id == ProcedureUnit.unit_id), ProcedureUnit.unit_id, Procedure.search_text,
@@ -381,11 +378,15 @@ def history(session: Session, actor_id: int | None, procedure_id: int) -> list[d
              "effective_date": c.effective_date, "changes": c.changes or {}, "source": c.source} for c in rows]
 
 
+def handled(session: Session, unit_id: int):
+    """The ids of the procedures a process of this unit may cover: the unit's own and those of the units below it
+    (a select, for the picker and for the check when a process is saved)."""
+    return select(ProcedureUnit.procedure_id).where(ProcedureUnit.unit_id.in_(units.descendant_ids(session, unit_id)))
+
+
 def options(session: Session, actor_id: int | None, unit_id: int) -> list[dict]:
-    """The procedures a process of this unit may cover: the unit's own and those of the units below it."""
+    """The procedures a process of this unit may cover, for choosing them."""
     require(session, actor_id, "procedures:read", unit_id=unit_id)
-    rows = session.exec(select(Procedure.id, Procedure.code, Procedure.name, Procedure.status).distinct()
-                        .join(ProcedureUnit, ProcedureUnit.procedure_id == Procedure.id)
-                        .where(ProcedureUnit.unit_id.in_(units.descendant_ids(session, unit_id)))
-                        .order_by(Procedure.code)).all()
+    rows = session.exec(select(Procedure.id, Procedure.code, Procedure.name, Procedure.status)
+                        .where(Procedure.id.in_(handled(session, unit_id))).order_by(Procedure.code)).all()
     return [{"id": i, "code": c, "name": n, "status": s} for i, c, n, s in rows]

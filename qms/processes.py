@@ -13,7 +13,7 @@ from sqlalchemy import delete, event, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from qms import changelog, clock, procedures, settings, units
+from qms import changelog, clock, procedures, settings
 from qms.errors import NotFound, ValidationError
 from qms.models import (Attachment, Procedure, ProcedureChange, ProcedureStatus, ProcedureUnit, ProcessDocument, ProcessIssue, ProcessProcedure,
                         Unit, check_values)
@@ -23,10 +23,14 @@ from qms.text import fold, matches, nfc
 KINDS = ("no_process", "late", "obsolete")  # the flags, in the order screens list them
 
 
+def search_text(code: str, title: str) -> str:
+    return fold(f"{code} {title}")
+
+
 @event.listens_for(ProcessDocument, "before_insert")
 @event.listens_for(ProcessDocument, "before_update")
 def _fold_for_search(_mapper, _connection, process: ProcessDocument) -> None:
-    process.search_text = fold(f"{process.code} {process.title}")
+    process.search_text = search_text(process.code, process.title)
 
 
 def allowance(session: Session) -> int:
@@ -70,8 +74,7 @@ def _clean(session: Session, code: str, title: str, issue_no: str, issued_on: da
     known = set(session.exec(select(Procedure.id).where(Procedure.id.in_(procedure_ids or [0]))).all())
     if set(procedure_ids) - known:
         raise NotFound("processes.err.procedure_missing")
-    handled = set(session.exec(select(ProcedureUnit.procedure_id).where(
-        ProcedureUnit.unit_id.in_(units.descendant_ids(session, unit_id)))).all())
+    handled = set(session.exec(procedures.handled(session, unit_id)).all())
     if set(procedure_ids) - handled - set(current):
         raise ValidationError("processes.err.not_handled")
     return values
@@ -157,7 +160,7 @@ def reissue(session: Session, actor_id: int | None, process_id: int, *, expected
         "issue_no": (process.issue_no, values["issue_no"]), "issued_on": (process.issued_on, issued_on),
         "title": (process.title, values["title"])})
     _claim(session, process, expected_version, issue_no=values["issue_no"], issued_on=issued_on,
-           title=values["title"], search_text=fold(f"{process.code} {values['title']}"))
+           title=values["title"], search_text=search_text(process.code, values["title"]))  # core UPDATE: no event
     _issue(session, actor_id, process, values, issued_on, procedure_ids, file)
     session.commit()
 
