@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from qms import checklists, db, standards
+from qms import checklists, db, filetypes, standards
 from qms.models import Role
 from qms.ui import session
 from qms.ui.checklist_import import import_panel, problem_table
@@ -87,7 +87,7 @@ with tabs[2]:
     left, right = st.columns(2)
     download(t("checklists.download_xlsx"), later(checklists.export, version_id, "xlsx"), f"{name}.xlsx",
              icon=":material/table_view:", key="dl_xlsx",
-             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", where=left)
+             mime=filetypes.XLSX, where=left)
     download(t("checklists.download_yaml"), later(checklists.export, version_id, "yaml"), f"{name}.yaml",
              icon=":material/code:", key="dl_yaml", mime="application/yaml", where=right)
 

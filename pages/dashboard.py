@@ -7,7 +7,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from qms import audits, charts, clock, db, exports, metrics, processes
+from qms import audits, charts, clock, db, exports, filetypes, metrics, processes
 from qms.models import Grade
 from qms.ui import session
 from qms.ui.dashboard_data import figures
@@ -65,7 +65,7 @@ def panel(title: str, chart, rows: list[dict], columns: dict[str, str], name: st
     with st.expander(t("dashboard.table")):
         st.dataframe(table, hide_index=True, width="stretch", column_config=widths({}, list(table.columns)))
         download(t("dashboard.download"), partial(exports.table_workbook, table, title), f"{name}.xlsx",
-                 key=f"xlsx_{name}", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                 key=f"xlsx_{name}", mime=filetypes.XLSX)
 
 
 count = t("dashboard.count")

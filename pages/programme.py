@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from qms import audits, clock, db, exports, formats
+from qms import audits, clock, db, exports, filetypes, formats
 from qms.models import Role
 from qms.ui import session
 from qms.ui.i18n import lang, t
@@ -55,7 +55,7 @@ with tabs[0]:
     if plan["audits"]:
         download(t("planning.export"), later(exports.programme_file, me["id"], year, lang()),
                  f"chuong-trinh-danh-gia-{year}.xlsx", icon=":material/table_view:", key="programme_xlsx",
-                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                 mime=filetypes.XLSX)
         by_id = {a["id"]: a for a in plan["audits"]}
         audit_id = st.selectbox(t("planning.audit_units"), list(by_id), key="plan_audit",
                                 format_func=lambda i: f"{by_id[i]['code']} – {by_id[i]['title']}",

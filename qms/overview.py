@@ -45,6 +45,17 @@ def agency_of(session: Session) -> tuple[dict[int, int], dict[int, Unit]]:
     return {u: a for u, a in mapping.items() if a is not None}, agencies
 
 
+def _summed(mapping: dict[int, int], rows) -> dict:
+    """Counts by unit, (unit, count) or (unit, kind, count), added up by agency: {agency: n} or {(agency, kind): n}."""
+    out: dict = {}
+    for unit_id, *kind, count in rows:
+        agency = mapping.get(unit_id)
+        if agency is not None:
+            key = (agency, *kind) if kind else agency
+            out[key] = out.get(key, 0) + count
+    return out
+
+
 def overview(session: Session, actor_id: int | None, year: int, today: date, *, unit_type: str | None = None,
              term: str | None = None, sort: str = "code") -> list[dict]:
     """One row an agency: QMS status, this year's internal audit and management review, open nonconformities,
@@ -68,37 +79,21 @@ def overview(session: Session, actor_id: int | None, year: int, today: date, *, 
         agency = mapping.get(unit_id)
         if agency is not None:
             reviewed[agency] = max(held, reviewed.get(agency, held))
-    open_nc: dict[tuple[int, str], int] = {}
-    for unit_id, grade, count in session.exec(
-            select(AuditUnit.unit_id, Finding.grade, func.count()).select_from(Finding)
-            .join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
-            .where(Finding.grade.in_(["major", "minor"]),
-                   Finding.status.notin_([FindingStatus.draft, FindingStatus.closed]))
-            .group_by(AuditUnit.unit_id, Finding.grade)).all():
-        agency = mapping.get(unit_id)
-        if agency is not None:
-            open_nc[(agency, grade)] = open_nc.get((agency, grade), 0) + count
-    overdue: dict[int, int] = {}
-    for unit_id, count in session.exec(
-            select(AuditUnit.unit_id, func.count()).select_from(Finding)
-            .join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
-            .where(Finding.overdue_from < today).group_by(AuditUnit.unit_id)).all():
-        agency = mapping.get(unit_id)
-        if agency is not None:
-            overdue[agency] = overdue.get(agency, 0) + count
-    in_force: dict[int, int] = {}
-    for unit_id, count in session.exec(
-            select(ProcedureUnit.unit_id, func.count()).select_from(ProcedureUnit).join(Procedure, Procedure.id == ProcedureUnit.procedure_id)
-            .where(Procedure.status != ProcedureStatus.abolished).group_by(ProcedureUnit.unit_id)).all():
-        agency = mapping.get(unit_id)
-        if agency is not None:
-            in_force[agency] = in_force.get(agency, 0) + count
-    uncovered: dict[int, int] = {}
-    if in_force:
-        for flag in processes.flags(session, actor_id, today):
-            agency = mapping.get(flag.unit_id)
-            if flag.kind == "no_process" and agency is not None:
-                uncovered[agency] = uncovered.get(agency, 0) + 1
+    open_nc = _summed(mapping, session.exec(
+        select(AuditUnit.unit_id, Finding.grade, func.count()).select_from(Finding)
+        .join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
+        .where(Finding.grade.in_(["major", "minor"]), Finding.status.notin_([FindingStatus.draft, FindingStatus.closed]))
+        .group_by(AuditUnit.unit_id, Finding.grade)).all())
+    overdue = _summed(mapping, session.exec(
+        select(AuditUnit.unit_id, func.count()).select_from(Finding)
+        .join(AuditUnit, AuditUnit.id == Finding.audit_unit_id)
+        .where(Finding.overdue_from < today).group_by(AuditUnit.unit_id)).all())
+    in_force = _summed(mapping, session.exec(
+        select(ProcedureUnit.unit_id, func.count()).select_from(ProcedureUnit)
+        .join(Procedure, Procedure.id == ProcedureUnit.procedure_id)
+        .where(Procedure.status != ProcedureStatus.abolished).group_by(ProcedureUnit.unit_id)).all())
+    uncovered = _summed(mapping, [(f.unit_id, 1) for f in processes.flags(session, actor_id, today)
+                                  if f.kind == "no_process"] if in_force else [])
     words = fold(term).split()
     rows = []
     for agency_id, unit in agencies.items():

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from qms import checklist_excel, checklists, db, limits, logs
-from qms.errors import QMSError
 from qms.ui import session
-from qms.ui.column_map import map_columns, problem_text, sample, sheet_and_header
+from qms.ui.column_map import map_columns, problem_text, read_once, sample, sheet_and_header
 from qms.ui.i18n import t
 from qms.ui.markdown import md_escape
 from qms.ui.widgets import attempt, flash, form_key, reset_form
@@ -26,7 +24,7 @@ def problem_table(source: str, problems) -> None:
     st.caption(t("checklists.problems_in", source=md_escape(source), n=len(problems)))
 
 
-_PARSED = "_checklist_workbook"  # (sha256, sheets, info, refusal) of the last workbook uploaded
+_PARSED = "_checklist_workbook"  # the last workbook uploaded, as column_map.read_once keeps it
 _UPLOADER = "checklist_upload"
 # Problems fixed by a choice on this screen (a column for a role, the code or version), not by editing the file.
 _CHOICES = ("checklist.err.map_clause", "checklist.err.map_text", "checklist.err.missing_key")
@@ -58,24 +56,10 @@ def yaml_import(me: dict, upload) -> None:
         _report(result)
 
 
-def _workbook(upload) -> tuple[list[checklist_excel.Sheet], dict, QMSError | None]:
-    """The uploaded workbook read once: each widget below reruns the page, and re-reading would cost each time."""
-    raw = upload.getvalue()
-    digest = hashlib.sha256(raw).hexdigest()
-    cached = st.session_state.get(_PARSED)
-    if cached is None or cached[0] != digest:
-        try:
-            sheets, info = checklist_excel.read(raw)
-            cached = (digest, sheets, info, None)
-        except QMSError as exc:
-            cached = (digest, [], {}, exc)
-            _log(upload.name, "refused", reason=exc.key)
-        st.session_state[_PARSED] = cached
-    return cached[1], cached[2], cached[3]
-
-
 def excel_import(me: dict, upload) -> None:
-    sheets, info, refusal = _workbook(upload)
+    sheets, info, refusal, fresh = read_once(upload.getvalue(), _PARSED)
+    if refusal is not None and fresh:
+        _log(upload.name, "refused", reason=refusal.key)
     chosen = sheet_and_header(sheets, "xl", refusal=refusal)
     if chosen is None:
         return

@@ -3,9 +3,12 @@ each role to a column (guessed from the header, changeable), and see the first m
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
+from qms import checklist_excel, limits
 from qms.checklist_excel import Sheet
 from qms.errors import QMSError
 from qms.ui.i18n import error_text, t
@@ -13,6 +16,23 @@ from qms.ui.markdown import md_escape
 from qms.ui.tables import widths
 
 SAMPLE = 10  # rows shown under the mapping
+
+
+def read_once(raw: bytes, key: str, cap: limits.ImportLimits | None = None
+              ) -> tuple[list[Sheet], dict, QMSError | None, bool]:
+    """The uploaded workbook's sheets, Info fields and refusal, read once per file (kept under `key`: each widget
+    below the upload reruns the page, and reading again would cost each time); and whether it was read just now."""
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = st.session_state.get(key)
+    fresh = cached is None or cached[0] != digest
+    if fresh:
+        try:
+            sheets, info = checklist_excel.read(raw, cap)
+            cached = (digest, sheets, info, None)
+        except QMSError as exc:
+            cached = (digest, [], {}, exc)
+        st.session_state[key] = cached
+    return cached[1], cached[2], cached[3], fresh
 
 
 def problem_text(problem) -> str:

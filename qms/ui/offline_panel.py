@@ -7,7 +7,7 @@ import hashlib
 
 import streamlit as st
 
-from qms import db, findings, limits, offline, report_data
+from qms import db, filetypes, findings, limits, offline, report_data
 from qms.reports import worksheet
 from qms.ui import session
 from qms.ui.i18n import lang, t
@@ -37,12 +37,12 @@ def offline_panel(unit: dict, editable: bool, audits_units: int) -> None:
     left, right = st.columns(2)
     download(t("offline.export_unit"), later(offline.export, session.actor_id(), lang=language, audit_unit_id=au),
              f"{name}.xlsx", where=left, icon=":material/table_view:", key=f"offline_unit_{au}", width="stretch",
-             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+             mime=filetypes.XLSX)
     if audits_units > 1:
         download(t("offline.export_audit", n=audits_units),
                  later(offline.export, session.actor_id(), lang=language, audit_id=unit["audit_id"]),
                  f"{unit['audit']}.xlsx", where=right, icon=":material/table_view:", key=f"offline_audit_{au}",
-                 width="stretch", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                 width="stretch", mime=filetypes.XLSX)
     _raise_pending(au)
     cap = limits.answers()
     upload = st.file_uploader(t("offline.import"), type=["xlsx"], key=form_key(f"{UPLOADER}_{au}"),

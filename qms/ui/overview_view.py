@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qms import audits, clock, db, exports, overview, permissions, report_data
+from qms import audits, clock, db, exports, filetypes, overview, permissions, report_data
 from qms.models import UnitType
 from qms.reports import agency_status
 from qms.ui import session
@@ -15,7 +15,6 @@ from qms.ui.tables import widths
 from qms.ui.widgets import attempt, date_text, download, empty, flash, form_key, labeler, later, reset_form
 
 SHOWN = 300  # rows on screen; the workbook and the report hold every agency
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _report(s, actor_id: int, year: int, language: str, filters: dict) -> bytes:
@@ -67,7 +66,7 @@ def screen(me: dict) -> None:
         st.caption(t("overview.help"))
     left, right = st.columns(2)
     download(t("overview.excel"), later(exports.overview_file, me["id"], year, lang(), **filters),
-             f"tinh-hinh-ap-dung-{year}.xlsx", where=left, mime=XLSX, icon=":material/table_view:", key="ov_xlsx",
+             f"tinh-hinh-ap-dung-{year}.xlsx", where=left, mime=filetypes.XLSX, icon=":material/table_view:", key="ov_xlsx",
              width="stretch")
     download(t("overview.pdf"), later(_report, me["id"], year, lang(), filters), f"bao-cao-iso-{year}.pdf",
              where=right, mime="application/pdf", icon=":material/picture_as_pdf:", key="ov_pdf", width="stretch")

@@ -3,25 +3,22 @@ the import of a procedure list (mapping, preview, confirm)."""
 
 from __future__ import annotations
 
-import hashlib
 
 import streamlit as st
 
-from qms import (attachments, checklist_excel, clock, db, demo, demo_procedures, exports, limits, permissions, procedures, processes,
-                 units)
-from qms.errors import QMSError
+from qms import (attachments, checklist_excel, clock, db, demo, demo_procedures, exports, filetypes, limits,
+                 permissions, procedures, processes, units)
 from qms.models import ProcedureStatus
 from qms.ui import session
 from qms.ui.checklist_import import problem_table
-from qms.ui.column_map import map_columns, sample, sheet_and_header
+from qms.ui.column_map import map_columns, read_once, sample, sheet_and_header
 from qms.ui.i18n import lang, t
 from qms.ui.markdown import md_escape
 from qms.ui.pickers import unit_picker
 from qms.ui.tables import widths
 from qms.ui.widgets import attempt, date_text, download, empty, flash, form_key, label, labeler, later, reset_form
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_PARSED = "_procedure_workbook"  # (sha256, sheets, refusal) of the last list uploaded
+_PARSED = "_procedure_workbook"  # the last list uploaded, as column_map.read_once keeps it
 _UPLOADER = "procedure_upload"
 
 
@@ -66,7 +63,7 @@ def flags_view(me: dict) -> None:
     flag_table(found, "flags_table")
     if found:
         download(t("procedures.excel"), later(exports.flags_file, me["id"], lang(), unit_ids=scope, kind=kind, term=term),
-                 "tthc-canh-bao.xlsx", mime=XLSX, icon=":material/table_view:", key="flags_xlsx")
+                 "tthc-canh-bao.xlsx", mime=filetypes.XLSX, icon=":material/table_view:", key="flags_xlsx")
 
 
 def procedures_view(me: dict) -> None:
@@ -101,7 +98,7 @@ def procedures_view(me: dict) -> None:
                                        t("procedures.decision")]))
     download(t("procedures.excel"), later(exports.procedures_file, me["id"], lang(), unit_id=unit_id, term=search,
                                              status=status, field_name=field_name),
-             "tthc.xlsx", mime=XLSX, icon=":material/table_view:", key="proc_xlsx")
+             "tthc.xlsx", mime=filetypes.XLSX, icon=":material/table_view:", key="proc_xlsx")
 
 
 def _procedure_choice(options: list[dict], label_key: str, key: str, default: list[int], where=st) -> list[int]:
@@ -246,19 +243,6 @@ def _process(me: dict, process_id: int, manage: bool) -> None:
                 st.rerun()
 
 
-def _workbook(raw: bytes) -> tuple[list[checklist_excel.Sheet], QMSError | None]:
-    """The uploaded list read once: each widget below reruns the page."""
-    digest = hashlib.sha256(raw).hexdigest()
-    cached = st.session_state.get(_PARSED)
-    if cached is None or cached[0] != digest:
-        try:
-            cached = (digest, checklist_excel.read(raw, limits.procedure_lists())[0], None)
-        except QMSError as exc:
-            cached = (digest, [], exc)
-        st.session_state[_PARSED] = cached
-    return cached[1], cached[2]
-
-
 def import_view(me: dict) -> None:
     cap = limits.procedure_lists()
     st.caption(t("procedures.import_help"))
@@ -266,7 +250,7 @@ def import_view(me: dict) -> None:
         demo_mode = demo.is_demo(s)
     if demo_mode:  # a decision to try the import with
         download(t("procedures.demo_decision"), later(lambda _s: demo_procedures.amendment_workbook(clock.today())),
-                 "qd-2456-sua-doi-tthc.xlsx", mime=XLSX, icon=":material/download:", key="pi_demo")
+                 "qd-2456-sua-doi-tthc.xlsx", mime=filetypes.XLSX, icon=":material/download:", key="pi_demo")
     unit_id = unit_picker(t("procedures.import_unit"), "pi_unit")
     cols = st.columns(2)
     decision = cols[0].text_input(t("procedures.decision"), key="pi_decision", placeholder="1234/QĐ-UBND")
@@ -278,7 +262,7 @@ def import_view(me: dict) -> None:
     if upload.size > cap.file_bytes:
         st.error(t("error.file_too_large", mb=int(cap.file_mb)), icon=":material/error:")
         return
-    sheets, refusal = _workbook(upload.getvalue())
+    sheets, _info, refusal, _fresh = read_once(upload.getvalue(), _PARSED, limits.procedure_lists())
     chosen = sheet_and_header(sheets, "pi", procedures.find_header_row, refusal)
     if chosen is None:
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qms import audits, clock, db, exports, findings, standards
+from qms import audits, clock, db, exports, filetypes, findings, standards
 from qms.models import FindingStatus, Grade
 from qms.ui import session
 from qms.ui.i18n import lang, t
@@ -91,4 +91,4 @@ def register(me: dict) -> None:
             every = findings.export_rows(s, me["id"], flt, clock.today(), sort)
         download(t("findings.download", n=len(every)), exports.findings_workbook(every, lang()),
                  f"phat-hien-{clock.today():%Y%m%d}.xlsx", key="reg_download", type="primary",
-                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", where=export_col)
+                 mime=filetypes.XLSX, where=export_col)

@@ -103,7 +103,7 @@ def test_a_workbook_is_read_once_per_upload(demo_url, monkeypatch):
     from qms import checklist_excel
     calls = []
     original = checklist_excel.read
-    monkeypatch.setattr(checklist_excel, "read", lambda raw: calls.append(len(raw)) or original(raw))
+    monkeypatch.setattr(checklist_excel, "read", lambda raw, *cap: calls.append(len(raw)) or original(raw, *cap))
     at = sign_in("isorep")
     at.switch_page("pages/checklists.py").run()
     at.file_uploader(key="checklist_upload_0").set_value(("so.xlsx", _workbook(5), XLSX)).run()
@@ -119,7 +119,7 @@ def test_a_workbook_is_read_once_per_upload(demo_url, monkeypatch):
 def test_an_upload_over_the_cap_is_refused_before_it_is_read(demo_url, monkeypatch):
     from qms import checklist_excel
     monkeypatch.setenv("QMS_IMPORT_MAX_MB", "1")
-    monkeypatch.setattr(checklist_excel, "read", lambda raw: pytest.fail("read an oversized upload"))
+    monkeypatch.setattr(checklist_excel, "read", lambda raw, *cap: pytest.fail("read an oversized upload"))
     at = sign_in("isorep", lang="en")
     at.switch_page("pages/checklists.py").run()
     at.file_uploader(key="checklist_upload_0").set_value(("big.xlsx", b"PK" + b"\0" * (1024 * 1024), XLSX)).run()
