@@ -24,11 +24,16 @@ from qms.models import Audit, Finding, ManagementReview
 LANG = config.default_language()
 
 
+def _print_problems(source: str, problems) -> None:
+    """One "FILE:LINE: message" line per problem, on standard error (editors and CI read this form)."""
+    for p in problems:
+        print(f"{source}:{p.line}: {t(p.key, LANG, **p.params)}", file=sys.stderr)
+
+
 def _print_load(results: list[checklists.LoadResult]) -> None:
     for r in results:
         if r.status == "invalid":
-            for p in r.problems:
-                print(f"{r.source}:{p.line}: {t(p.key, LANG, **p.params)}", file=sys.stderr)
+            _print_problems(r.source, r.problems)
         else:
             print(t(f"cli.checklist_{r.status}", LANG, source=r.source, version=r.version))
 
@@ -121,8 +126,7 @@ def cmd_checklist_validate(args) -> int:
             failed = True
             continue
         checklist, problems = checklist_files.parse_file(path)
-        for p in problems:
-            print(f"{name}:{p.line}: {t(p.key, LANG, **p.params)}", file=sys.stderr)
+        _print_problems(name, problems)
         failed |= bool(problems)
         if checklist is not None:
             print(t("cli.checklist_valid", LANG, source=name, questions=checklist_files.question_count(checklist)))
@@ -232,7 +236,8 @@ def cmd_procedures_import(args) -> int:
     from qms import procedures, processes
     path = Path(args.file)
     bootstrap.init()
-    raw = checklist_files.read_capped(path, limits.procedure_lists())
+    cap = limits.procedure_lists()
+    raw = checklist_files.read_capped(path, cap)
     try:
         decided = procedures.parse_date(args.date or "")
     except ValueError:
@@ -240,13 +245,11 @@ def cmd_procedures_import(args) -> int:
         return 2
     try:
         mapping = dict(checklist_excel.parse_map(spec, procedures.ROLES, procedures.ALIASES) for spec in args.map or [])
-        entries, problems = ([], [checklist_files.Problem(1, "checklist.err.too_large", {
-            "mb": limits.procedure_lists().file_mb})]) if raw is None else procedures.read_workbook(
+        entries, problems = ([], checklist_files.too_large(cap)) if raw is None else procedures.read_workbook(
             raw, args.sheet, mapping, args.header_row, decision_number=args.decision or "", decision_date=decided)
     except ValidationError as exc:
         entries, problems = [], [checklist_files.Problem(1, exc.key, exc.params)]
-    for problem in problems:
-        print(f"{path.name}:{problem.line}: {t(problem.key, LANG, **problem.params)}", file=sys.stderr)
+    _print_problems(path.name, problems)
     if problems:
         logs.event("import", source=path.name, kind="procedures", status="invalid", reason=problems[0].key)
         return 1
@@ -260,8 +263,7 @@ def cmd_procedures_import(args) -> int:
                 print(f"{path.name}:{row['row']}: {t(f'procedures.kind.{kind}', LANG)} {row['code']} {row['name']}")
         print(t("procedures.summary", LANG, new=len(found.new), amended=len(found.amended),
                 abolished=len(found.abolished), unchanged=found.unchanged))
-        for problem in found.problems:
-            print(f"{path.name}:{problem.line}: {t(problem.key, LANG, **problem.params)}", file=sys.stderr)
+        _print_problems(path.name, found.problems)
         if found.problems:
             return 1
         if args.dry_run:

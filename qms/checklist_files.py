@@ -261,9 +261,9 @@ def _questions(checker: _Checker, node, languages: list[str], seen_ids: dict[str
     return out
 
 
-def too_large() -> list[Problem]:
-    """The one problem of a file over the import cap."""
-    return [Problem(1, "checklist.err.too_large", {"mb": limits.imports().file_mb})]
+def too_large(cap: limits.ImportLimits | None = None) -> list[Problem]:
+    """The one problem of a file over the import cap (a checklist's, or the `cap` given)."""
+    return [Problem(1, "checklist.err.too_large", {"mb": (cap or limits.imports()).file_mb})]
 
 
 def read_text(raw: bytes) -> tuple[str | None, list[Problem]]:
