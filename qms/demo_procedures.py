@@ -2,7 +2,7 @@
 and an amending decision to import.
 
 Names follow the kinds of procedures wards and Departments of Science and Technology handle; the codes are written
-for the demo in the national form (1.00xxxx) and are not the national database's."""
+for the demo in the national form (1.90xxxx, 1.91xxxx, 2.90xxxx) and are not the national database's."""
 
 from __future__ import annotations
 
